@@ -1,0 +1,55 @@
+"""Organisations and the people and machines that act for them."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        DSO = "dso", "Distribution system operator"
+        AGGREGATOR = "aggregator", "Aggregator"
+        COMMUNITY = "community", "Community energy scheme"
+        TSO = "tso", "Transmission system operator"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def stream(self) -> str:
+        """Name of this organisation's live event stream."""
+        return f"org-{self.pk}"
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        OPERATOR = "operator", "Control-room operator"
+        ENGINEER = "engineer", "Control engineer"
+        AGGREGATOR = "aggregator", "Aggregator user"
+        TSO_CLIENT = "tso_client", "TSO API client"
+        ADMIN = "admin", "Back-office admin"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGGREGATOR)
+
+    @property
+    def is_dso_staff(self) -> bool:
+        """Operators, engineers and admins of the DSO see the whole network."""
+        return self.is_superuser or (
+            self.role in {self.Role.OPERATOR, self.Role.ENGINEER, self.Role.ADMIN}
+            and self.organisation is not None
+            and self.organisation.kind == Organisation.Kind.DSO
+        )
+
+    @property
+    def is_engineer(self) -> bool:
+        return self.is_superuser or (self.is_dso_staff and self.role in {self.Role.ENGINEER, self.Role.ADMIN})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ControlroomConfig(AppConfig):
+    name = "apps.controlroom"
+    label = "controlroom"

@@ -1,0 +1,61 @@
+"""Browser pages: the control-room home for DSO staff, the portal for aggregators."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.grid.figures import network_figure
+from apps.grid.models import Network
+from apps.grid.selectors import der_assets_for, network_summary, premises_for
+from apps.studies.models import StudyRun
+from apps.studies.selectors import latest_snapshot, study_runs_for
+from apps.studies.services import study_run_create
+
+
+@login_required
+def home(request):
+    if not request.user.is_dso_staff:
+        return portal(request)
+    network = Network.objects.order_by("id").first()
+    if network is None:
+        return render(request, "controlroom/empty.html")
+    return redirect("network-detail", pk=network.pk)
+
+
+@login_required
+def network_detail(request, pk: int):
+    if not request.user.is_dso_staff:
+        raise PermissionDenied("The network view is for DSO staff.")
+    network = get_object_or_404(Network, pk=pk)
+    snapshot = latest_snapshot(network)
+    return render(request, "controlroom/network.html", {
+        "network": network,
+        "networks": Network.objects.all(),
+        "summary": network_summary(network),
+        "figure": network_figure(network),
+        "snapshot": snapshot,
+        "snapshot_figure": network_figure(network, snapshot.result) if snapshot else None,
+        "runs": study_runs_for(request.user).filter(network=network)[:8],
+    })
+
+
+@login_required
+@require_POST
+def network_run_snapshot(request, pk: int):
+    if not request.user.is_dso_staff:
+        raise PermissionDenied("Only DSO staff run studies.")
+    network = get_object_or_404(Network, pk=pk)
+    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=network, requested_by=request.user)
+    messages.info(request, f"Snapshot power flow #{run.pk} queued.")
+    return redirect("network-detail", pk=network.pk)
+
+
+def portal(request):
+    premises = premises_for(request.user).prefetch_related("der_assets", "loads")
+    return render(request, "controlroom/portal.html", {
+        "premises": premises,
+        "assets": der_assets_for(request.user).order_by("premise__name", "kind"),
+    })

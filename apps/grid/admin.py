@@ -1,0 +1,106 @@
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from .models import Bus, DERAsset, ExternalGrid, Feeder, Line, Load, Network, Premise, Substation, Switch, Transformer
+from .pandapower_io import NetworkImportError
+from .services import network_import_json, network_import_simbench
+
+
+@admin.register(Network)
+class NetworkAdmin(admin.ModelAdmin):
+    list_display = ("name", "source", "curtailment_rule", "created_at")
+    change_list_template = "admin/grid/network/change_list.html"
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="grid_network_import")] + super().get_urls()
+
+    def import_view(self, request):
+        """Admin action: import a network from a SimBench code or a pandapower JSON file."""
+        if request.method == "POST":
+            name = request.POST.get("name", "")
+            try:
+                if request.FILES.get("file"):
+                    upload = request.FILES["file"]
+                    network = network_import_json(text=upload.read().decode("utf-8", "replace"), name=name,
+                                                  filename=upload.name, actor=request.user)
+                else:
+                    code = request.POST.get("simbench_code", "").strip()
+                    network = network_import_simbench(code=code, name=name or code, actor=request.user)
+            except NetworkImportError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"Imported network '{network.name}'.")
+                return redirect("admin:grid_network_changelist")
+        return render(request, "admin/grid/network/import.html", {**self.admin_site.each_context(request),
+                                                                  "title": "Import a network"})
+
+
+class ElementAdmin(admin.ModelAdmin):
+    list_filter = ("network",)
+    search_fields = ("name",)
+    list_select_related = ("network",)
+
+
+@admin.register(Bus)
+class BusAdmin(ElementAdmin):
+    list_display = ("name", "network", "pp_index", "vn_kv", "feeder", "in_service")
+    raw_id_fields = ("substation", "feeder")
+
+
+@admin.register(Line)
+class LineAdmin(ElementAdmin):
+    list_display = ("name", "network", "pp_index", "length_km", "max_i_ka", "feeder", "in_service")
+    raw_id_fields = ("from_bus", "to_bus", "feeder")
+
+
+@admin.register(Transformer)
+class TransformerAdmin(ElementAdmin):
+    list_display = ("name", "network", "sn_mva", "vn_hv_kv", "vn_lv_kv", "tap_pos", "in_service")
+    raw_id_fields = ("hv_bus", "lv_bus", "substation")
+
+
+@admin.register(Switch)
+class SwitchAdmin(ElementAdmin):
+    list_display = ("name", "network", "element_type", "element", "type", "closed")
+    list_filter = ("network", "element_type", "closed")
+    raw_id_fields = ("bus",)
+
+
+@admin.register(ExternalGrid)
+class ExternalGridAdmin(ElementAdmin):
+    list_display = ("name", "network", "vm_pu", "in_service")
+    raw_id_fields = ("bus",)
+
+
+@admin.register(Substation)
+class SubstationAdmin(ElementAdmin):
+    list_display = ("name", "network", "kind")
+    list_filter = ("network", "kind")
+    raw_id_fields = ("busbar",)
+
+
+@admin.register(Feeder)
+class FeederAdmin(ElementAdmin):
+    list_display = ("name", "network", "substation", "vn_kv", "capacity_mva")
+    raw_id_fields = ("substation", "head_bus", "head_line")
+
+
+@admin.register(Premise)
+class PremiseAdmin(ElementAdmin):
+    list_display = ("name", "network", "owner", "reference")
+    list_filter = ("network", "owner")
+    raw_id_fields = ("bus",)
+
+
+@admin.register(Load)
+class LoadAdmin(ElementAdmin):
+    list_display = ("name", "network", "p_mw", "q_mvar", "profile", "premise", "in_service")
+    raw_id_fields = ("bus", "premise")
+
+
+@admin.register(DERAsset)
+class DERAssetAdmin(ElementAdmin):
+    list_display = ("name", "network", "kind", "status", "rated_mw", "capacity_mwh", "owner", "premise")
+    list_filter = ("network", "kind", "status", "owner")
+    raw_id_fields = ("bus", "premise")

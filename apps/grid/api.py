@@ -1,0 +1,132 @@
+"""REST API of the network registry."""
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from apps.accounts.permissions import IsDsoStaff, IsEngineer
+
+from .figures import network_figure
+from .models import DERAsset, Network, Premise
+from .pandapower_io import NetworkImportError
+from .selectors import der_assets_for, network_summary, networks_for, premises_for
+from .services import network_export_json, network_import_json, network_import_simbench
+
+
+class NetworkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Network
+        fields = ["id", "name", "source", "description", "curtailment_rule", "created_at"]
+
+
+class NetworkImportSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    simbench_code = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    file = serializers.FileField(required=False, help_text="pandapower JSON")
+    replace = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("simbench_code")) == bool(attrs.get("file")):
+            raise serializers.ValidationError("Give exactly one of 'simbench_code' or 'file'.")
+        if attrs.get("file") and not attrs.get("name"):
+            raise serializers.ValidationError({"name": "A name is required when uploading a file."})
+        return attrs
+
+
+class PremiseSerializer(serializers.ModelSerializer):
+    bus = serializers.CharField(source="bus.name")
+    owner = serializers.CharField(source="owner.name", default=None)
+
+    class Meta:
+        model = Premise
+        fields = ["id", "network", "name", "reference", "address", "bus", "owner"]
+
+
+class DERAssetSerializer(serializers.ModelSerializer):
+    bus = serializers.CharField(source="bus.name")
+    owner = serializers.CharField(source="owner.name", default=None)
+
+    class Meta:
+        model = DERAsset
+        fields = ["id", "network", "name", "kind", "status", "premise", "owner", "bus", "rated_mw", "sn_mva",
+                  "p_mw", "q_mvar", "capacity_mwh", "profile", "connected_on"]
+
+
+class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NetworkSerializer
+
+    def get_queryset(self):
+        return networks_for(self.request.user)
+
+    def get_permissions(self):
+        if self.action == "import_network":
+            return [IsAuthenticated(), IsEngineer()]
+        if self.action in {"export", "figure", "summary"}:
+            return [IsAuthenticated(), IsDsoStaff()]
+        return super().get_permissions()
+
+    @action(detail=True)
+    def summary(self, request, pk=None):
+        return Response(network_summary(self.get_object()))
+
+    @action(detail=True)
+    def figure(self, request, pk=None):
+        """Plotly figure JSON of the network, coloured by a snapshot study if ``?study=<id>``."""
+        from apps.studies.selectors import study_runs_for
+
+        network = self.get_object()
+        result = None
+        if study_id := request.query_params.get("study"):
+            run = study_runs_for(request.user).filter(pk=study_id, network=network, state="succeeded").first()
+            if run is None:
+                return Response({"detail": "No finished study with that id for this network."}, status=404)
+            result = run.result
+        return Response(network_figure(network, result))
+
+    @action(detail=True)
+    def export(self, request, pk=None):
+        """The network as a pandapower JSON file."""
+        network = self.get_object()
+        response = HttpResponse(network_export_json(network=network), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="network-{network.pk}.json"'
+        return response
+
+    @extend_schema(request=NetworkImportSerializer, responses={201: NetworkSerializer})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def import_network(self, request):
+        """Import a network from a SimBench code or a pandapower JSON upload (engineers only)."""
+        form = NetworkImportSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            if data.get("file"):
+                upload = data["file"]
+                network = network_import_json(text=upload.read().decode("utf-8", "replace"), name=data["name"],
+                                              filename=upload.name, actor=request.user, replace=data["replace"])
+            else:
+                network = network_import_simbench(code=data["simbench_code"], name=data.get("name") or None,
+                                                   actor=request.user, replace=data["replace"])
+        except NetworkImportError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(NetworkSerializer(network).data, status=status.HTTP_201_CREATED)
+
+
+class PremiseViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PremiseSerializer
+    filterset_fields = ["network", "owner"]
+
+    def get_queryset(self):
+        return premises_for(self.request.user).order_by("id")
+
+
+class DERAssetViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DERAssetSerializer
+    filterset_fields = ["network", "kind", "status", "premise", "owner"]
+
+    def get_queryset(self):
+        return der_assets_for(self.request.user).order_by("id")

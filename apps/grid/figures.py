@@ -1,0 +1,112 @@
+"""Plotly figures of a network, built server-side as figure JSON for plotly.js."""
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from .models import Bus, DERAsset, Feeder, Line, Network, Substation
+
+FEEDER_PALETTE = qualitative.Dark24 + qualitative.Light24
+DER_STYLE = {  # kind -> (marker symbol, colour)
+    "pv": ("star", "#f5b700"),
+    "wind": ("triangle-up", "#00a6ed"),
+    "battery": ("square", "#7fb800"),
+    "ev_charger": ("diamond", "#d81159"),
+    "biomass": ("pentagon", "#8f5d3b"),
+    "hydro": ("circle", "#2274a5"),
+    "other": ("x", "#555555"),
+}
+LOADING_BANDS = [  # (upper bound %, colour, label)
+    (50, "#2e7d32", "< 50 %"),
+    (80, "#f9a825", "50–80 %"),
+    (100, "#ef6c00", "80–100 %"),
+    (float("inf"), "#c62828", "> 100 %"),
+]
+
+
+def _segments(lines, xy) -> tuple[list, list]:
+    xs, ys = [], []
+    for from_id, to_id in lines:
+        a, b = xy.get(from_id), xy.get(to_id)
+        if a is None or b is None:
+            continue
+        xs += [a[0], b[0], None]
+        ys += [a[1], b[1], None]
+    return xs, ys
+
+
+def network_figure(network: Network, snapshot: dict | None = None) -> dict:
+    """The network drawn on its coordinates: feeders coloured, DER by type, substations.
+
+    With ``snapshot`` (a snapshot study result), lines are coloured by loading band and buses
+    by voltage instead.
+    """
+    xy = {pk: (x, y) for pk, x, y in Bus.objects.filter(network=network, x__isnull=False).values_list("id", "x", "y")}
+    lines = list(Line.objects.filter(network=network).values_list("pp_index", "from_bus_id", "to_bus_id", "feeder_id", "in_service"))
+    fig = go.Figure()
+
+    if snapshot is None:
+        feeders = list(Feeder.objects.filter(network=network).values_list("id", "name", "vn_kv"))
+        by_feeder: dict = {}
+        for _, f, t, feeder_id, _ in lines:
+            by_feeder.setdefault(feeder_id, []).append((f, t))
+        for number, (feeder_id, name, vn_kv) in enumerate(feeders):
+            xs, ys = _segments(by_feeder.get(feeder_id, []), xy)
+            mv = vn_kv >= 1.0
+            fig.add_trace(go.Scattergl(
+                x=xs, y=ys, mode="lines", name=name if mv else "LV feeders", hoverinfo="name",
+                line={"color": FEEDER_PALETTE[number % len(FEEDER_PALETTE)], "width": 2.5 if mv else 1},
+                legendgroup="mv" if mv else "lv", showlegend=mv or name == next((n for _, n, v in feeders if v < 1.0), None),
+                legendgrouptitle_text="MV feeders" if mv and number == 0 else None,
+            ))
+        xs, ys = _segments(by_feeder.get(None, []), xy)
+        if xs:
+            fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name="Other lines", line={"color": "#999", "width": 1}))
+    else:
+        loading = snapshot.get("line_loading_percent", {})
+        for upper, colour, label in LOADING_BANDS:
+            lower = next((u for u, _, _ in reversed(LOADING_BANDS) if u < upper), -1)
+            band = [(f, t) for idx, f, t, _, _ in lines if lower < (loading.get(str(idx)) or 0.0) <= upper]
+            xs, ys = _segments(band, xy)
+            fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name=f"Loading {label}", line={"color": colour, "width": 2}))
+        vm = snapshot.get("bus_vm_pu", {})
+        buses = list(Bus.objects.filter(network=network, x__isnull=False).values_list("pp_index", "name", "x", "y"))
+        shown = [(b, n, x, y, vm.get(str(b))) for b, n, x, y in buses if vm.get(str(b)) is not None]
+        fig.add_trace(go.Scattergl(
+            x=[s[2] for s in shown], y=[s[3] for s in shown], mode="markers", name="Bus voltage",
+            text=[f"{s[1]}: {s[4]:.4f} pu" for s in shown], hoverinfo="text",
+            marker={"size": 5, "color": [s[4] for s in shown], "colorscale": "RdBu_r", "cmin": 0.94, "cmax": 1.06,
+                    "colorbar": {"title": {"text": "V (pu)"}, "thickness": 12}},
+        ))
+
+    ders = DERAsset.objects.filter(network=network).values_list("kind", "name", "bus_id", "rated_mw", "status")
+    by_kind: dict = {}
+    for kind, name, bus_id, rated, status in ders:
+        if bus_id in xy:
+            by_kind.setdefault(kind, []).append((name, xy[bus_id], rated or 0.0, status))
+    labels = dict(DERAsset.Kind.choices)
+    for kind, items in by_kind.items():
+        symbol, colour = DER_STYLE.get(kind, DER_STYLE["other"])
+        fig.add_trace(go.Scattergl(
+            x=[i[1][0] for i in items], y=[i[1][1] for i in items], mode="markers", name=f"{labels[kind]} ({len(items)})",
+            text=[f"{i[0]}<br>{i[2] * 1000:.0f} kW · {i[3]}" for i in items], hoverinfo="text", legendgroup="der",
+            marker={"symbol": symbol, "color": colour, "size": 9 if kind in ("wind", "biomass", "hydro") else 6,
+                    "line": {"width": 0.5, "color": "#222"}},
+        ))
+    subs = Substation.objects.filter(network=network, busbar__x__isnull=False).values_list("name", "kind", "busbar__x", "busbar__y")
+    for kind, size in (("primary", 16), ("secondary", 7)):
+        chosen = [s for s in subs if s[1] == kind]
+        if chosen:
+            fig.add_trace(go.Scattergl(
+                x=[s[2] for s in chosen], y=[s[3] for s in chosen], mode="markers", name=f"{kind.title()} substations",
+                text=[s[0] for s in chosen], hoverinfo="text",
+                marker={"symbol": "square", "size": size, "color": "#222" if kind == "primary" else "#666"},
+            ))
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10}, hovermode="closest", plot_bgcolor="#fbfbfb",
+        xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1.6},
+        legend={"itemsizing": "constant", "font": {"size": 11}}, uirevision=f"network-{network.pk}",
+    )
+    return json.loads(fig.to_json())  # plain JSON types, ready for json_script

@@ -1,0 +1,277 @@
+"""The network registry: the physical grid the DSO runs, element by element.
+
+Each electrical element keeps ``pp_index``, its index in the pandapower net it came from, so
+that a network exported back to pandapower is the same net (same indices, same parameters)
+and results map back to registry rows. Feeders and substations are derived from topology at
+import.
+"""
+from __future__ import annotations
+
+from django.db import models
+
+from apps.accounts.models import Organisation
+
+
+class Network(models.Model):
+    class CurtailmentRule(models.TextChoices):
+        LIFO = "lifo", "Last in, first out (by connection date)"
+        PRO_RATA = "pro_rata", "Pro rata"
+
+    name = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=200, blank=True, help_text="e.g. simbench:1-MVLV-rural-all-2-sw")
+    description = models.TextField(blank=True)
+    f_hz = models.FloatField(default=50.0)
+    sn_mva = models.FloatField(default=1.0)
+    curtailment_rule = models.CharField(max_length=20, choices=CurtailmentRule.choices, default=CurtailmentRule.LIFO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkElement(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="%(class)ss")
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name or f"{self._meta.verbose_name} {self.pk}"
+
+
+class IndexedElement(NetworkElement):
+    pp_index = models.IntegerField(help_text="Index of this element in the pandapower net.")
+
+    class Meta:
+        abstract = True
+        ordering = ["pp_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "pp_index"], name="%(class)s_unique_pp_index")
+        ]
+
+
+class Substation(NetworkElement):
+    class Kind(models.TextChoices):
+        PRIMARY = "primary", "Primary (HV/MV)"
+        SECONDARY = "secondary", "Secondary (MV/LV)"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    busbar = models.ForeignKey("Bus", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+
+class Feeder(NetworkElement):
+    substation = models.ForeignKey(Substation, on_delete=models.CASCADE, related_name="feeders")
+    head_bus = models.ForeignKey("Bus", on_delete=models.CASCADE, related_name="+")
+    head_line = models.ForeignKey("Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    vn_kv = models.FloatField()
+    capacity_mva = models.FloatField(help_text="Thermal capacity of the head-end line.")
+
+    class Meta:
+        ordering = ["substation__name", "name"]
+
+
+class Bus(IndexedElement):
+    vn_kv = models.FloatField()
+    type = models.CharField(max_length=2, default="b")
+    zone = models.CharField(max_length=100, blank=True)
+    subnet = models.CharField(max_length=100, blank=True)
+    volt_level = models.IntegerField(null=True, blank=True)
+    in_service = models.BooleanField(default=True)
+    min_vm_pu = models.FloatField(null=True, blank=True)
+    max_vm_pu = models.FloatField(null=True, blank=True)
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+    substation = models.ForeignKey(Substation, null=True, blank=True, on_delete=models.SET_NULL, related_name="buses")
+    feeder = models.ForeignKey(Feeder, null=True, blank=True, on_delete=models.SET_NULL, related_name="buses")
+
+    class Meta(IndexedElement.Meta):
+        verbose_name_plural = "buses"
+
+
+class Line(IndexedElement):
+    std_type = models.CharField(max_length=100, blank=True)
+    from_bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    to_bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    length_km = models.FloatField()
+    r_ohm_per_km = models.FloatField()
+    x_ohm_per_km = models.FloatField()
+    c_nf_per_km = models.FloatField(default=0.0)
+    g_us_per_km = models.FloatField(default=0.0)
+    max_i_ka = models.FloatField()
+    df = models.FloatField(default=1.0)
+    parallel = models.IntegerField(default=1)
+    type = models.CharField(max_length=20, blank=True)
+    in_service = models.BooleanField(default=True)
+    max_loading_percent = models.FloatField(null=True, blank=True)
+    subnet = models.CharField(max_length=100, blank=True)
+    volt_level = models.IntegerField(null=True, blank=True)
+    feeder = models.ForeignKey(Feeder, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines")
+
+    @property
+    def rating_mva(self) -> float:
+        return 3**0.5 * self.from_bus.vn_kv * self.max_i_ka * self.df * self.parallel
+
+
+class Transformer(IndexedElement):
+    std_type = models.CharField(max_length=100, blank=True)
+    hv_bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    lv_bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    sn_mva = models.FloatField()
+    vn_hv_kv = models.FloatField()
+    vn_lv_kv = models.FloatField()
+    vk_percent = models.FloatField()
+    vkr_percent = models.FloatField()
+    pfe_kw = models.FloatField(default=0.0)
+    i0_percent = models.FloatField(default=0.0)
+    shift_degree = models.FloatField(default=0.0)
+    vector_group = models.CharField(max_length=10, blank=True)
+    tap_side = models.CharField(max_length=2, blank=True)
+    tap_neutral = models.FloatField(null=True, blank=True)
+    tap_min = models.FloatField(null=True, blank=True)
+    tap_max = models.FloatField(null=True, blank=True)
+    tap_step_percent = models.FloatField(null=True, blank=True)
+    tap_step_degree = models.FloatField(null=True, blank=True)
+    tap_pos = models.FloatField(null=True, blank=True)
+    tap_changer_type = models.CharField(max_length=20, blank=True)
+    parallel = models.IntegerField(default=1)
+    df = models.FloatField(default=1.0)
+    in_service = models.BooleanField(default=True)
+    max_loading_percent = models.FloatField(null=True, blank=True)
+    subnet = models.CharField(max_length=100, blank=True)
+    volt_level = models.IntegerField(null=True, blank=True)
+    substation = models.ForeignKey(Substation, null=True, blank=True, on_delete=models.SET_NULL, related_name="transformers")
+
+
+class Switch(IndexedElement):
+    class ElementType(models.TextChoices):
+        LINE = "l", "Line"
+        TRANSFORMER = "t", "Transformer"
+        BUS = "b", "Bus"
+
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    element_type = models.CharField(max_length=1, choices=ElementType.choices)
+    element = models.IntegerField(help_text="pp_index of the switched line, transformer or bus.")
+    type = models.CharField(max_length=10, blank=True)
+    closed = models.BooleanField(default=True)
+    z_ohm = models.FloatField(default=0.0)
+    in_ka = models.FloatField(null=True, blank=True)
+
+    class Meta(IndexedElement.Meta):
+        verbose_name_plural = "switches"
+
+
+class ExternalGrid(IndexedElement):
+    """The source: the connection to the transmission grid (the slack in power flow)."""
+
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    vm_pu = models.FloatField(default=1.0)
+    va_degree = models.FloatField(default=0.0)
+    in_service = models.BooleanField(default=True)
+
+
+class Premise(NetworkElement):
+    """A connection point: where a customer's load and DER meet the network."""
+
+    tenant_field = "owner"
+
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="premises")
+    owner = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="premises",
+        help_text="The aggregator or scheme acting for this premise.",
+    )
+    reference = models.CharField(max_length=50, blank=True, help_text="Meter point / customer reference")
+    address = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+
+class Load(IndexedElement):
+    tenant_field = "premise__owner"
+
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="loads")
+    premise = models.ForeignKey(Premise, null=True, blank=True, on_delete=models.SET_NULL, related_name="loads")
+    p_mw = models.FloatField()
+    q_mvar = models.FloatField(default=0.0)
+    sn_mva = models.FloatField(null=True, blank=True)
+    scaling = models.FloatField(default=1.0)
+    const_z_p_percent = models.FloatField(default=0.0)
+    const_i_p_percent = models.FloatField(default=0.0)
+    const_z_q_percent = models.FloatField(default=0.0)
+    const_i_q_percent = models.FloatField(default=0.0)
+    type = models.CharField(max_length=50, blank=True)
+    in_service = models.BooleanField(default=True)
+    profile = models.CharField(max_length=100, blank=True, help_text="SimBench load profile")
+    subnet = models.CharField(max_length=100, blank=True)
+    volt_level = models.IntegerField(null=True, blank=True)
+
+
+class DERAsset(IndexedElement):
+    """A distributed energy resource. ``pp_element`` says which pandapower table it lives in:
+    generators are ``sgen``, batteries ``storage``, EV chargers ``load``."""
+
+    tenant_field = "owner"
+
+    class Kind(models.TextChoices):
+        PV = "pv", "Solar PV"
+        WIND = "wind", "Wind"
+        BIOMASS = "biomass", "Biomass"
+        HYDRO = "hydro", "Hydro"
+        BATTERY = "battery", "Battery storage"
+        EV_CHARGER = "ev_charger", "EV charger"
+        OTHER = "other", "Other generation"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        COMMISSIONED = "commissioned", "Commissioned"
+        OPERATIONAL = "operational", "Operational"
+        OUT_OF_SERVICE = "out_of_service", "Out of service"
+
+    STATUS_COLOURS = {"planned": "grey", "commissioned": "blue", "operational": "green", "out_of_service": "red"}
+    LIVE_STATUSES = (Status.COMMISSIONED, Status.OPERATIONAL)
+
+    class PPElement(models.TextChoices):
+        SGEN = "sgen", "Static generator"
+        STORAGE = "storage", "Storage"
+        LOAD = "load", "Load"
+
+    pp_element = models.CharField(max_length=10, choices=PPElement.choices)
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="der_assets")
+    premise = models.ForeignKey(Premise, null=True, blank=True, on_delete=models.SET_NULL, related_name="der_assets")
+    owner = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="der_assets")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPERATIONAL)
+    p_mw = models.FloatField(help_text="Set-point (generation positive for sgen; charging positive for storage).")
+    q_mvar = models.FloatField(default=0.0)
+    sn_mva = models.FloatField(null=True, blank=True, help_text="Apparent power rating")
+    rated_mw = models.FloatField(null=True, blank=True, help_text="Active power rating (kWp for PV, in MW)")
+    scaling = models.FloatField(default=1.0)
+    capacity_mwh = models.FloatField(null=True, blank=True, help_text="Storage energy capacity")
+    min_e_mwh = models.FloatField(null=True, blank=True)
+    soc_percent = models.FloatField(null=True, blank=True)
+    type = models.CharField(max_length=50, blank=True, help_text="Source type label, e.g. SimBench's")
+    profile = models.CharField(max_length=100, blank=True, help_text="SimBench profile")
+    subnet = models.CharField(max_length=100, blank=True)
+    volt_level = models.IntegerField(null=True, blank=True)
+    connected_on = models.DateField(null=True, blank=True)
+
+    class Meta(IndexedElement.Meta):
+        verbose_name = "DER asset"
+        constraints = [
+            models.UniqueConstraint(fields=["network", "pp_element", "pp_index"], name="der_unique_pp_index")
+        ]
+
+    @property
+    def in_service(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def status_colour(self) -> str:
+        return self.STATUS_COLOURS[self.status]

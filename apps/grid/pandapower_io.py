@@ -1,0 +1,390 @@
+"""Translation between the registry and pandapower nets (import and export).
+
+Import reads a pandapower net into registry rows (validate first, then bulk-insert inside the
+caller's transaction). Export rebuilds the same net: same element indices and parameters, so
+the power flow of an exported network equals the power flow of the net it came from.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from .models import (
+    Bus,
+    DERAsset,
+    ExternalGrid,
+    Feeder,
+    Line,
+    Load,
+    Network,
+    Substation,
+    Switch,
+    Transformer,
+)
+from .topology import derive_substations
+
+SUPPORTED_TABLES = {"bus", "line", "trafo", "switch", "ext_grid", "load", "sgen", "storage"}
+IGNORED_TABLES = {"measurement", "substation", "loadcases", "bus_geodata", "line_geodata"}
+REQUIRED_COLUMNS = {
+    "bus": ["vn_kv"],
+    "line": ["from_bus", "to_bus", "length_km", "r_ohm_per_km", "x_ohm_per_km", "max_i_ka"],
+    "trafo": ["hv_bus", "lv_bus", "sn_mva", "vn_hv_kv", "vn_lv_kv", "vk_percent", "vkr_percent"],
+    "switch": ["bus", "element", "et"],
+    "ext_grid": ["bus"],
+    "load": ["bus", "p_mw"],
+    "sgen": ["bus", "p_mw"],
+    "storage": ["bus", "p_mw"],
+}
+BUS_REFERENCES = {
+    "line": ["from_bus", "to_bus"],
+    "trafo": ["hv_bus", "lv_bus"],
+    "switch": ["bus"],
+    "ext_grid": ["bus"],
+    "load": ["bus"],
+    "sgen": ["bus"],
+    "storage": ["bus"],
+}
+
+
+class NetworkImportError(ValueError):
+    """The net cannot be imported; the message says what is wrong."""
+
+
+# --- reading values --------------------------------------------------------------------------
+
+def _f(value, default=None):
+    if value is None:
+        return default
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(value) else value
+
+
+def _s(value, default: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return str(value)
+
+
+def _i(value, default=None):
+    value = _f(value)
+    return default if value is None else int(value)
+
+
+def _b(value, default=True) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return bool(value)
+
+
+def _geo_xy(geo) -> tuple[float | None, float | None]:
+    if not isinstance(geo, str) or not geo:
+        return None, None
+    try:
+        x, y = json.loads(geo)["coordinates"][:2]
+        return float(x), float(y)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None, None
+
+
+def _kind_of_sgen(type_label: str) -> str:
+    label = type_label.lower()
+    for needle, kind in (("pv", "pv"), ("wind", "wind"), ("wp", "wind"), ("bio", "biomass"), ("hydro", "hydro")):
+        if needle in label:
+            return kind
+    return DERAsset.Kind.OTHER
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def validate_net(net) -> None:
+    """Raise :class:`NetworkImportError` listing every problem that blocks an import."""
+    if not isinstance(net, pp.pandapowerNet):
+        raise NetworkImportError("The file is not a pandapower network.")
+    problems: list[str] = []
+    for table in net.keys():
+        if table.startswith("_") or table.startswith("res_") or table in SUPPORTED_TABLES | IGNORED_TABLES:
+            continue
+        frame = net[table]
+        if isinstance(frame, pd.DataFrame) and len(frame) and table not in {"std_types", "profiles"}:
+            if table in {"trafo3w", "gen", "shunt", "impedance", "ward", "xward", "dcline", "motor", "asymmetric_load",
+                         "asymmetric_sgen", "svc", "tcsc", "ssc", "vsc", "bus_dc", "line_dc"}:
+                problems.append(f"it has {len(frame)} '{table}' element(s), which the registry does not support")
+    if net.bus.empty:
+        problems.append("it has no buses")
+    if net.ext_grid.empty or not net.ext_grid.in_service.astype(bool).any():
+        problems.append("it has no in-service external grid (source)")
+    for table, columns in REQUIRED_COLUMNS.items():
+        frame = net[table]
+        if frame.empty:
+            continue
+        for column in columns:
+            if column not in frame.columns:
+                problems.append(f"table '{table}' lacks the column '{column}'")
+            elif frame[column].isna().any():
+                rows = list(frame.index[frame[column].isna()][:5])
+                problems.append(f"table '{table}' has no value for '{column}' in rows {rows}")
+    known = set(net.bus.index)
+    for table, columns in BUS_REFERENCES.items():
+        frame = net[table]
+        for column in columns:
+            if frame.empty or column not in frame.columns:
+                continue
+            bad = sorted(set(frame[column].dropna().astype(int)) - known)
+            if bad:
+                problems.append(f"table '{table}' refers to unknown bus(es) {bad[:5]} in '{column}'")
+    if not net.switch.empty and "et" in net.switch.columns:
+        odd = sorted(set(net.switch.et) - {"l", "t", "b"})
+        if odd:
+            problems.append(f"switches of element type {odd} are not supported")
+    if problems:
+        raise NetworkImportError("Cannot import this network: " + "; ".join(problems) + ".")
+
+
+# --- import ----------------------------------------------------------------------------------
+
+def import_net(network: Network, net) -> dict[str, int]:
+    """Insert every element of ``net`` into ``network``. Call inside a transaction."""
+    validate_net(net)
+    buses = []
+    for idx, row in net.bus.iterrows():
+        x, y = _geo_xy(row.get("geo"))
+        buses.append(Bus(
+            network=network, pp_index=int(idx), name=_s(row.get("name")), vn_kv=float(row.vn_kv),
+            type=_s(row.get("type"), "b"), zone=_s(row.get("zone")), subnet=_s(row.get("subnet")),
+            volt_level=_i(row.get("voltLvl")), in_service=_b(row.get("in_service")),
+            min_vm_pu=_f(row.get("min_vm_pu")), max_vm_pu=_f(row.get("max_vm_pu")), x=x, y=y,
+        ))
+    Bus.objects.bulk_create(buses, batch_size=2000)
+    bus_id = dict(Bus.objects.filter(network=network).values_list("pp_index", "id"))
+
+    Line.objects.bulk_create([
+        Line(
+            network=network, pp_index=int(idx), name=_s(r.get("name")), std_type=_s(r.get("std_type")),
+            from_bus_id=bus_id[int(r.from_bus)], to_bus_id=bus_id[int(r.to_bus)], length_km=float(r.length_km),
+            r_ohm_per_km=float(r.r_ohm_per_km), x_ohm_per_km=float(r.x_ohm_per_km),
+            c_nf_per_km=_f(r.get("c_nf_per_km"), 0.0), g_us_per_km=_f(r.get("g_us_per_km"), 0.0),
+            max_i_ka=float(r.max_i_ka), df=_f(r.get("df"), 1.0), parallel=_i(r.get("parallel"), 1),
+            type=_s(r.get("type")), in_service=_b(r.get("in_service")),
+            max_loading_percent=_f(r.get("max_loading_percent")), subnet=_s(r.get("subnet")),
+            volt_level=_i(r.get("voltLvl")),
+        )
+        for idx, r in net.line.iterrows()
+    ], batch_size=2000)
+    Transformer.objects.bulk_create([
+        Transformer(
+            network=network, pp_index=int(idx), name=_s(r.get("name")), std_type=_s(r.get("std_type")),
+            hv_bus_id=bus_id[int(r.hv_bus)], lv_bus_id=bus_id[int(r.lv_bus)], sn_mva=float(r.sn_mva),
+            vn_hv_kv=float(r.vn_hv_kv), vn_lv_kv=float(r.vn_lv_kv), vk_percent=float(r.vk_percent),
+            vkr_percent=float(r.vkr_percent), pfe_kw=_f(r.get("pfe_kw"), 0.0), i0_percent=_f(r.get("i0_percent"), 0.0),
+            shift_degree=_f(r.get("shift_degree"), 0.0), vector_group=_s(r.get("vector_group")),
+            tap_side=_s(r.get("tap_side")), tap_neutral=_f(r.get("tap_neutral")), tap_min=_f(r.get("tap_min")),
+            tap_max=_f(r.get("tap_max")), tap_step_percent=_f(r.get("tap_step_percent")),
+            tap_step_degree=_f(r.get("tap_step_degree")), tap_pos=_f(r.get("tap_pos")),
+            tap_changer_type=_s(r.get("tap_changer_type")), parallel=_i(r.get("parallel"), 1),
+            df=_f(r.get("df"), 1.0), in_service=_b(r.get("in_service")),
+            max_loading_percent=_f(r.get("max_loading_percent")), subnet=_s(r.get("subnet")),
+            volt_level=_i(r.get("voltLvl")),
+        )
+        for idx, r in net.trafo.iterrows()
+    ])
+    Switch.objects.bulk_create([
+        Switch(
+            network=network, pp_index=int(idx), name=_s(r.get("name")), bus_id=bus_id[int(r.bus)],
+            element_type=str(r.et), element=int(r.element), type=_s(r.get("type")), closed=_b(r.get("closed")),
+            z_ohm=_f(r.get("z_ohm"), 0.0), in_ka=_f(r.get("in_ka")),
+        )
+        for idx, r in net.switch.iterrows()
+    ], batch_size=2000)
+    ExternalGrid.objects.bulk_create([
+        ExternalGrid(
+            network=network, pp_index=int(idx), name=_s(r.get("name")), bus_id=bus_id[int(r.bus)],
+            vm_pu=_f(r.get("vm_pu"), 1.0), va_degree=_f(r.get("va_degree"), 0.0), in_service=_b(r.get("in_service")),
+        )
+        for idx, r in net.ext_grid.iterrows()
+    ])
+    Load.objects.bulk_create([
+        Load(
+            network=network, pp_index=int(idx), name=_s(r.get("name")), bus_id=bus_id[int(r.bus)],
+            p_mw=float(r.p_mw), q_mvar=_f(r.get("q_mvar"), 0.0), sn_mva=_f(r.get("sn_mva")),
+            scaling=_f(r.get("scaling"), 1.0), const_z_p_percent=_f(r.get("const_z_p_percent"), 0.0),
+            const_i_p_percent=_f(r.get("const_i_p_percent"), 0.0),
+            const_z_q_percent=_f(r.get("const_z_q_percent"), 0.0),
+            const_i_q_percent=_f(r.get("const_i_q_percent"), 0.0), type=_s(r.get("type")),
+            in_service=_b(r.get("in_service")), profile=_s(r.get("profile")), subnet=_s(r.get("subnet")),
+            volt_level=_i(r.get("voltLvl")),
+        )
+        for idx, r in net.load.iterrows()
+    ], batch_size=2000)
+    DERAsset.objects.bulk_create(
+        list(_der_rows(network, bus_id, net.sgen, DERAsset.PPElement.SGEN))
+        + list(_der_rows(network, bus_id, net.storage, DERAsset.PPElement.STORAGE)),
+        batch_size=2000,
+    )
+    _store_topology(network, net, bus_id)
+    return {
+        "buses": len(net.bus), "lines": len(net.line), "transformers": len(net.trafo), "switches": len(net.switch),
+        "loads": len(net.load), "der_assets": len(net.sgen) + len(net.storage),
+    }
+
+
+def _der_rows(network: Network, bus_id: dict[int, int], frame: pd.DataFrame, element: str) -> Iterable[DERAsset]:
+    for idx, r in frame.iterrows():
+        type_label = _s(r.get("type"))
+        kind = DERAsset.Kind.BATTERY if element == DERAsset.PPElement.STORAGE else _kind_of_sgen(type_label)
+        sn_mva = _f(r.get("sn_mva"))
+        yield DERAsset(
+            network=network, pp_element=element, pp_index=int(idx), name=_s(r.get("name")),
+            bus_id=bus_id[int(r.bus)], kind=kind,
+            status=DERAsset.Status.OPERATIONAL if _b(r.get("in_service")) else DERAsset.Status.OUT_OF_SERVICE,
+            p_mw=float(r.p_mw), q_mvar=_f(r.get("q_mvar"), 0.0), sn_mva=sn_mva,
+            rated_mw=_f(r.get("max_p_mw")) or sn_mva or abs(float(r.p_mw)), scaling=_f(r.get("scaling"), 1.0),
+            capacity_mwh=_f(r.get("max_e_mwh")), min_e_mwh=_f(r.get("min_e_mwh")), soc_percent=_f(r.get("soc_percent")),
+            type=type_label, profile=_s(r.get("profile")), subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")),
+        )
+
+
+def _store_topology(network: Network, net, bus_id: dict[int, int]) -> None:
+    derived = derive_substations(net)
+    names = [s.name for s in derived]
+    line_id = dict(Line.objects.filter(network=network).values_list("pp_index", "id"))
+    feeder_of_bus: dict[int, int] = {}
+    feeder_of_line: dict[int, int] = {}
+    for sub in derived:
+        name = sub.name if names.count(sub.name) == 1 else f"{sub.name} ({net.bus.at[sub.busbar, 'name']})"
+        substation = Substation.objects.create(
+            network=network, name=name, busbar_id=bus_id[sub.busbar],
+            kind=Substation.Kind.PRIMARY if sub.primary else Substation.Kind.SECONDARY,
+        )
+        Transformer.objects.filter(network=network, pp_index__in=sub.transformers).update(substation=substation)
+        Bus.objects.filter(id=bus_id[sub.busbar]).update(substation=substation)
+        for number, f in enumerate(sub.feeders, start=1):
+            feeder = Feeder.objects.create(
+                network=network, substation=substation, name=f"{name} F{number}", head_bus_id=bus_id[f.head_bus],
+                head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,
+            )
+            feeder_of_bus.update({bus_id[b]: feeder.id for b in f.buses})
+            feeder_of_line.update({line_id[ln]: feeder.id for ln in f.lines})
+    _bulk_set(Bus, "feeder_id", feeder_of_bus)
+    _bulk_set(Line, "feeder_id", feeder_of_line)
+
+
+def _bulk_set(model, attribute: str, values: dict[int, int]) -> None:
+    rows = [model(id=pk, **{attribute: value}) for pk, value in values.items()]
+    model.objects.bulk_update(rows, [attribute], batch_size=2000)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+def _index(values: list[int]) -> pd.Index:
+    return pd.Index(values, dtype="int64")
+
+
+def export_net(network: Network) -> pp.pandapowerNet:
+    """Build the pandapower net of a registry network (same indices and parameters)."""
+    net = pp.create_empty_network(name=network.name, f_hz=network.f_hz, sn_mva=network.sn_mva)
+    buses = list(Bus.objects.filter(network=network).order_by("pp_index"))
+    if not buses:
+        return net
+    pp.create_buses(
+        net, len(buses), vn_kv=[b.vn_kv for b in buses], index=_index([b.pp_index for b in buses]),
+        name=[b.name for b in buses], type=[b.type for b in buses], zone=[b.zone or None for b in buses],
+        in_service=[b.in_service for b in buses],
+        min_vm_pu=[np.nan if b.min_vm_pu is None else b.min_vm_pu for b in buses],
+        max_vm_pu=[np.nan if b.max_vm_pu is None else b.max_vm_pu for b in buses],
+        geodata=[(b.x, b.y) if b.x is not None else None for b in buses] if all(b.x is not None for b in buses) else None,
+    )
+    net.bus["subnet"] = [b.subnet for b in buses]
+    pp_of = {b.id: b.pp_index for b in buses}
+
+    lines = list(Line.objects.filter(network=network).order_by("pp_index"))
+    if lines:
+        pp.create_lines_from_parameters(
+            net, [pp_of[ln.from_bus_id] for ln in lines], [pp_of[ln.to_bus_id] for ln in lines],
+            length_km=[ln.length_km for ln in lines], r_ohm_per_km=[ln.r_ohm_per_km for ln in lines],
+            x_ohm_per_km=[ln.x_ohm_per_km for ln in lines], c_nf_per_km=[ln.c_nf_per_km for ln in lines],
+            g_us_per_km=[ln.g_us_per_km for ln in lines], max_i_ka=[ln.max_i_ka for ln in lines],
+            df=[ln.df for ln in lines], parallel=[ln.parallel for ln in lines], type=[ln.type or None for ln in lines],
+            in_service=[ln.in_service for ln in lines], name=[ln.name for ln in lines],
+            std_type=[ln.std_type or None for ln in lines], index=_index([ln.pp_index for ln in lines]),
+            max_loading_percent=[100.0 if ln.max_loading_percent is None else ln.max_loading_percent for ln in lines],
+        )
+    trafos = list(Transformer.objects.filter(network=network).order_by("pp_index"))
+    if trafos:
+        def col(attr):
+            return [np.nan if getattr(t, attr) is None else getattr(t, attr) for t in trafos]
+
+        pp.create_transformers_from_parameters(
+            net, [pp_of[t.hv_bus_id] for t in trafos], [pp_of[t.lv_bus_id] for t in trafos],
+            sn_mva=col("sn_mva"), vn_hv_kv=col("vn_hv_kv"), vn_lv_kv=col("vn_lv_kv"), vk_percent=col("vk_percent"),
+            vkr_percent=col("vkr_percent"), pfe_kw=col("pfe_kw"), i0_percent=col("i0_percent"),
+            shift_degree=col("shift_degree"), tap_side=[t.tap_side or None for t in trafos],
+            tap_neutral=col("tap_neutral"), tap_min=col("tap_min"), tap_max=col("tap_max"),
+            tap_step_percent=col("tap_step_percent"), tap_step_degree=col("tap_step_degree"), tap_pos=col("tap_pos"),
+            tap_changer_type=[t.tap_changer_type or None for t in trafos], parallel=col("parallel"), df=col("df"),
+            in_service=[t.in_service for t in trafos], name=[t.name for t in trafos],
+            std_type=[t.std_type or None for t in trafos], vector_group=[t.vector_group or None for t in trafos],
+            index=_index([t.pp_index for t in trafos]),
+            max_loading_percent=[100.0 if t.max_loading_percent is None else t.max_loading_percent for t in trafos],
+        )
+    switches = list(Switch.objects.filter(network=network).order_by("pp_index"))
+    if switches:
+        pp.create_switches(
+            net, [pp_of[s.bus_id] for s in switches], [s.element for s in switches], [s.element_type for s in switches],
+            closed=[s.closed for s in switches], type=[s.type or None for s in switches],
+            name=[s.name for s in switches], z_ohm=[s.z_ohm for s in switches],
+            in_ka=[np.nan if s.in_ka is None else s.in_ka for s in switches],
+            index=_index([s.pp_index for s in switches]),
+        )
+    for grid in ExternalGrid.objects.filter(network=network).order_by("pp_index"):
+        pp.create_ext_grid(net, pp_of[grid.bus_id], vm_pu=grid.vm_pu, va_degree=grid.va_degree,
+                           in_service=grid.in_service, name=grid.name, index=grid.pp_index)
+
+    loads = list(Load.objects.filter(network=network).order_by("pp_index"))
+    ev_chargers = list(DERAsset.objects.filter(network=network, pp_element=DERAsset.PPElement.LOAD).order_by("pp_index"))
+    if loads or ev_chargers:
+        rows = [
+            (ld.pp_index, ld.name, pp_of[ld.bus_id], ld.p_mw, ld.q_mvar, ld.scaling, ld.in_service, ld.type or None,
+             ld.profile, ld.const_z_p_percent, ld.const_i_p_percent, ld.const_z_q_percent, ld.const_i_q_percent,
+             ld.sn_mva)
+            for ld in loads
+        ] + [
+            (ev.pp_index, ev.name, pp_of[ev.bus_id], ev.p_mw, ev.q_mvar, ev.scaling, ev.in_service, "ev_charger",
+             ev.profile, 0.0, 0.0, 0.0, 0.0, ev.sn_mva)
+            for ev in ev_chargers
+        ]
+        rows.sort(key=lambda r: r[0])
+        cols = list(zip(*rows))
+        pp.create_loads(
+            net, list(cols[2]), p_mw=list(cols[3]), q_mvar=list(cols[4]), scaling=list(cols[5]),
+            in_service=list(cols[6]), type=list(cols[7]), name=list(cols[1]), index=_index(list(cols[0])),
+            const_z_p_percent=list(cols[9]), const_i_p_percent=list(cols[10]),
+            const_z_q_percent=list(cols[11]), const_i_q_percent=list(cols[12]),
+            sn_mva=[np.nan if v is None else v for v in cols[13]],
+        )
+        net.load["profile"] = list(cols[8])
+    for element, creator in ((DERAsset.PPElement.SGEN, pp.create_sgens), (DERAsset.PPElement.STORAGE, pp.create_storages)):
+        ders = list(DERAsset.objects.filter(network=network, pp_element=element).order_by("pp_index"))
+        if not ders:
+            continue
+        kwargs = dict(
+            p_mw=[d.p_mw for d in ders], q_mvar=[d.q_mvar for d in ders],
+            sn_mva=[np.nan if d.sn_mva is None else d.sn_mva for d in ders], scaling=[d.scaling for d in ders],
+            in_service=[d.in_service for d in ders], type=[d.type or d.kind for d in ders],
+            name=[d.name for d in ders], index=_index([d.pp_index for d in ders]),
+        )
+        if element == DERAsset.PPElement.STORAGE:
+            kwargs["max_e_mwh"] = [np.nan if d.capacity_mwh is None else d.capacity_mwh for d in ders]
+            kwargs["min_e_mwh"] = [0.0 if d.min_e_mwh is None else d.min_e_mwh for d in ders]
+            kwargs["soc_percent"] = [np.nan if d.soc_percent is None else d.soc_percent for d in ders]
+        creator(net, [pp_of[d.bus_id] for d in ders], **kwargs)
+        net[element]["profile"] = [d.profile for d in ders]
+        net[element]["registry_id"] = [d.id for d in ders]
+    return net

@@ -1,0 +1,13 @@
+"""Test settings: fast hashing; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
+from .base import *  # noqa: F401,F403
+from .base import DATABASES, VAR_DIR
+
+SECRET_KEY = "test-key"
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so that a daphne or Celery subprocess in a test sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from apps.accounts.api import MeView
+from apps.grid.api import DERAssetViewSet, NetworkViewSet, PremiseViewSet
+from apps.live.api import EventListView
+from apps.studies.api import StudyRunViewSet
+
+router = DefaultRouter()
+router.register("networks", NetworkViewSet, basename="network")
+router.register("premises", PremiseViewSet, basename="premise")
+router.register("der-assets", DERAssetViewSet, basename="derasset")
+router.register("studies", StudyRunViewSet, basename="study")
+
+api = [
+    path("", include(router.urls)),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("events/", EventListView.as_view(), name="api-events"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("apps.controlroom.urls")),
+]
