@@ -92,7 +92,8 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
         fig.add_trace(go.Scattergl(
             x=[i[1][0] for i in items], y=[i[1][1] for i in items], mode="markers", name=f"{labels[kind]} ({len(items)})",
             text=[f"{i[0]}<br>{i[2] * 1000:.0f} kW · {i[3]}" for i in items], hoverinfo="text", legendgroup="der",
-            marker={"symbol": symbol, "color": colour, "size": 9 if kind in ("wind", "biomass", "hydro") else 6,
+            marker={"symbol": symbol, "color": colour, "size": 11 if kind in ("wind", "biomass", "hydro") else 5,
+                    "opacity": 1.0 if kind in ("wind", "biomass", "hydro") else 0.75,
                     "line": {"width": 0.5, "color": "#222"}},
         ))
     subs = Substation.objects.filter(network=network, busbar__x__isnull=False).values_list("name", "kind", "busbar__x", "busbar__y")

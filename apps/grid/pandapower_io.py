@@ -151,8 +151,7 @@ def validate_net(net) -> None:
 # --- import ----------------------------------------------------------------------------------
 
 def import_net(network: Network, net) -> dict[str, int]:
-    """Insert every element of ``net`` into ``network``. Call inside a transaction."""
-    validate_net(net)
+    """Insert every element of a validated ``net`` into ``network``. Call inside a transaction."""
     buses = []
     for idx, row in net.bus.iterrows():
         x, y = _geo_xy(row.get("geo"))
@@ -267,7 +266,7 @@ def _store_topology(network: Network, net, bus_id: dict[int, int]) -> None:
         Bus.objects.filter(id=bus_id[sub.busbar]).update(substation=substation)
         for number, f in enumerate(sub.feeders, start=1):
             feeder = Feeder.objects.create(
-                network=network, substation=substation, name=f"{name} F{number}", head_bus_id=bus_id[f.head_bus],
+                network=network, substation=substation, name=f"{net.bus.at[sub.busbar, 'name']} F{number}", head_bus_id=bus_id[f.head_bus],
                 head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,
             )
             feeder_of_bus.update({bus_id[b]: feeder.id for b in f.buses})
@@ -328,9 +327,9 @@ def export_net(network: Network) -> pp.pandapowerNet:
             shift_degree=col("shift_degree"), tap_side=[t.tap_side or None for t in trafos],
             tap_neutral=col("tap_neutral"), tap_min=col("tap_min"), tap_max=col("tap_max"),
             tap_step_percent=col("tap_step_percent"), tap_step_degree=col("tap_step_degree"), tap_pos=col("tap_pos"),
-            tap_changer_type=[t.tap_changer_type or None for t in trafos], parallel=col("parallel"), df=col("df"),
+            tap_changer_type=np.array([t.tap_changer_type or None for t in trafos], dtype=object), parallel=col("parallel"), df=col("df"),
             in_service=[t.in_service for t in trafos], name=[t.name for t in trafos],
-            std_type=[t.std_type or None for t in trafos], vector_group=[t.vector_group or None for t in trafos],
+            std_type=[t.std_type or None for t in trafos], vector_group=np.array([t.vector_group or None for t in trafos], dtype=object),
             index=_index([t.pp_index for t in trafos]),
             max_loading_percent=[100.0 if t.max_loading_percent is None else t.max_loading_percent for t in trafos],
         )

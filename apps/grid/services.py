@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.audit.services import audit_record
 
 from .models import Network
-from .pandapower_io import NetworkImportError, export_net, import_net
+from .pandapower_io import NetworkImportError, export_net, import_net, validate_net
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ def _parse_pandapower_json(text: str) -> pp.pandapowerNet:
         net = pp.from_json_string(text)
     except Exception as exc:  # pandapower raises many types for malformed input
         raise NetworkImportError(f"The file is not a readable pandapower JSON network ({exc.__class__.__name__}: {exc}).") from exc
+    if not isinstance(net, pp.pandapowerNet):
+        raise NetworkImportError("The file is not a readable pandapower JSON network (it holds no pandapower net).")
     return net
 
 
@@ -50,6 +52,7 @@ def network_import(*, net: pp.pandapowerNet, name: str, source: str, actor=None,
     name = (name or "").strip()
     if not name:
         raise NetworkImportError("A network name is required.")
+    validate_net(net)
     with transaction.atomic():
         existing = Network.objects.filter(name=name).first()
         if existing and not replace:

@@ -11,16 +11,36 @@ from .models import StudyRun
 Report = Callable[[int, str], None]
 
 
+def _extremes(values: dict) -> tuple[float | None, float | None]:
+    finite = [v for v in values.values() if v is not None]
+    return (min(finite), max(finite)) if finite else (None, None)
+
+
 def snapshot_power_flow(run: StudyRun, report: Report) -> dict:
     """Power flow of the network at its stored set-points: bus voltages and branch loadings."""
-    from apps.grid.engine import snapshot_from_pandapower
+    from apps.grid.engine.snapshot import snapshot
 
     report(10, "Building the network model")
     net = export_net(run.network)
     report(40, "Solving the power flow")
-    outcome = snapshot_from_pandapower(net)
+    outcome = snapshot(net)
+    if not outcome.converged:
+        raise RuntimeError(f"The power flow did not converge: {outcome.message or outcome.status}")
     report(90, "Storing results")
-    return outcome
+    min_vm, max_vm = _extremes(outcome.vm_pu)
+    return {
+        "bus_vm_pu": {str(k): v for k, v in outcome.vm_pu.items()},
+        "line_loading_percent": {str(k): v for k, v in outcome.line_loading_percent.items()},
+        "trafo_loading_percent": {str(k): v for k, v in outcome.trafo_loading_percent.items()},
+        "feeder_p_mw": {str(k): v for k, v in outcome.feeder_p_mw.items()},
+        "summary": {
+            "min_vm_pu": min_vm,
+            "max_vm_pu": max_vm,
+            "max_line_loading_percent": _extremes(outcome.line_loading_percent)[1],
+            "max_trafo_loading_percent": _extremes(outcome.trafo_loading_percent)[1],
+            "ext_grid_p_mw": outcome.primary_p_mw,
+        },
+    }
 
 
 KINDS: dict[str, Callable[[StudyRun, Report], dict]] = {

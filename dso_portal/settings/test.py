@@ -1,5 +1,7 @@
 """Test settings: fast hashing; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 from .base import *  # noqa: F401,F403
+import os
+
 from .base import DATABASES, VAR_DIR
 
 SECRET_KEY = "test-key"
@@ -11,3 +13,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a daphne or Celery subprocess in a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 WHITENOISE_USE_FINDERS = True
+
+# A queue of this test session's own, inherited by the worker it starts, so that a developer's
+# running worker never picks up a test's task (and vice versa).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("CELERY_QUEUE", f"tests-{os.getpid()}")

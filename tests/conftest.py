@@ -1,0 +1,83 @@
+"""Shared fixtures: named role users (an operator, an engineer, two aggregators, a TSO client,
+an admin) and session-scoped SimBench nets."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def mv_net():
+    """SimBench 1-MV-rural--2-sw as a pandapower net (read once per session; copy before changing)."""
+    import simbench
+
+    return simbench.get_simbench_net("1-MV-rural--2-sw")
+
+
+@pytest.fixture
+def orgs(db):
+    from apps.accounts.models import Organisation
+
+    kinds = {"dso": "dso", "agg_a": "aggregator", "agg_b": "aggregator", "tso": "tso"}
+    return {key: Organisation.objects.create(name=f"Org {key}", kind=kind) for key, kind in kinds.items()}
+
+
+def _user(username: str, role: str, organisation, **extra):
+    from apps.accounts.models import User
+
+    return User.objects.create_user(username=username, password="pw", role=role, organisation=organisation, **extra)
+
+
+@pytest.fixture
+def operator(orgs):
+    return _user("op", "operator", orgs["dso"])
+
+
+@pytest.fixture
+def engineer(orgs):
+    return _user("eng", "engineer", orgs["dso"])
+
+
+@pytest.fixture
+def admin_user(orgs):
+    return _user("adm", "admin", orgs["dso"], is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def aggregator_a(orgs):
+    return _user("agg_a", "aggregator", orgs["agg_a"])
+
+
+@pytest.fixture
+def aggregator_b(orgs):
+    return _user("agg_b", "aggregator", orgs["agg_b"])
+
+
+@pytest.fixture
+def tso_client(orgs):
+    return _user("tso", "tso_client", orgs["tso"])
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(api_client):
+    def login(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return login
+
+
+@pytest.fixture
+def mv_network(db, mv_net):
+    """The MV SimBench net imported into the registry."""
+    from apps.grid.services import network_import
+
+    return network_import(net=copy.deepcopy(mv_net), name="MV rural", source="simbench:1-MV-rural--2-sw")

@@ -1,0 +1,115 @@
+"""Registry import/export: the exported net must be the SimBench net, electrically."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandapower as pp
+import pytest
+
+from apps.audit.models import AuditEvent
+from apps.grid.models import Bus, DERAsset, Feeder, Line, Load, Network, Substation, Switch
+from apps.grid.pandapower_io import NetworkImportError, export_net
+from apps.grid.services import network_import, network_import_json, network_import_simbench
+
+
+def _max_dv(reference, exported) -> float:
+    pp.runpp(reference)
+    pp.runpp(exported)
+    joined = reference.res_bus.vm_pu.align(exported.res_bus.vm_pu, join="outer")
+    assert not joined[0].isna().any() and not joined[1].isna().any(), "bus sets differ"
+    return float(np.max(np.abs(joined[0] - joined[1])))
+
+
+def test_mv_roundtrip_gives_the_same_power_flow(mv_network, mv_net):
+    exported = export_net(mv_network)
+    assert len(exported.bus) == len(mv_net.bus) and len(exported.storage) == len(mv_net.storage)
+    assert _max_dv(copy.deepcopy(mv_net), exported) <= 1e-9
+    assert (exported.res_line.loading_percent - mv_net.res_line.loading_percent).abs().max() <= 1e-7 if len(mv_net.res_line) else True
+
+
+@pytest.mark.django_db
+def test_full_mvlv_roundtrip_gives_the_same_power_flow():
+    import simbench
+
+    reference = simbench.get_simbench_net("1-MVLV-rural-all-2-sw")
+    network = network_import_simbench(code="1-MVLV-rural-all-2-sw")
+    assert Bus.objects.filter(network=network).count() == len(reference.bus)
+    assert _max_dv(reference, export_net(network)) <= 1e-9
+
+
+def test_import_derives_substations_feeders_and_profiles(mv_network, mv_net):
+    assert Substation.objects.filter(network=mv_network, kind="primary").exists()
+    feeders = Feeder.objects.filter(network=mv_network)
+    assert feeders.count() >= 4
+    assert all(f.capacity_mva > 0 for f in feeders)
+    assert Bus.objects.filter(network=mv_network, feeder__isnull=False).count() >= len(mv_net.bus) - 4
+    assert Load.objects.filter(network=mv_network).exclude(profile="").count() == len(mv_net.load)
+    wind = DERAsset.objects.filter(network=mv_network, kind="wind")
+    assert wind.count() == 6 and all(w.profile for w in wind)
+    assert DERAsset.objects.filter(network=mv_network, kind="battery").count() == len(mv_net.storage)
+    assert AuditEvent.objects.filter(action="network.imported", object_id=str(mv_network.pk)).exists()
+
+
+def test_open_switches_survive_the_roundtrip(mv_network, mv_net):
+    exported = export_net(mv_network)
+    assert (~exported.switch.closed).sum() == (~mv_net.switch.closed.astype(bool)).sum() > 0
+    assert Switch.objects.filter(network=mv_network, closed=False).count() > 0
+
+
+def _counts() -> tuple:
+    return tuple(model.objects.count() for model in (Network, Bus, Line, Load, DERAsset, Switch))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("{not json", "not a readable pandapower JSON"),
+        ('{"a": 1}', "not a readable pandapower JSON"),
+    ],
+)
+def test_bad_json_is_rejected_and_changes_nothing(mv_network, text, message):
+    before = _counts()
+    with pytest.raises(NetworkImportError, match=message):
+        network_import_json(text=text, name="bad")
+    assert _counts() == before
+
+
+def test_invalid_net_is_rejected_whole_with_every_problem_named(mv_network, mv_net):
+    broken = copy.deepcopy(mv_net)
+    broken.line.loc[broken.line.index[0], "to_bus"] = 99999  # a dangling reference
+    broken.load.loc[broken.load.index[0], "p_mw"] = np.nan
+    before = _counts()
+    with pytest.raises(NetworkImportError) as caught:
+        network_import_json(text=pp.to_json(broken), name="broken")
+    assert "unknown bus(es) [99999]" in str(caught.value)
+    assert "no value for 'p_mw'" in str(caught.value)
+    assert _counts() == before
+
+
+def test_failure_midway_rolls_back_everything(mv_network, mv_net, monkeypatch):
+    """A failure after rows were written (here: in topology) leaves nothing behind."""
+    from apps.grid import pandapower_io
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pandapower_io, "_store_topology", explode)
+    before = _counts()
+    with pytest.raises(RuntimeError):
+        network_import(net=copy.deepcopy(mv_net), name="half", source="test")
+    assert _counts() == before
+
+
+def test_duplicate_name_is_refused_unless_replacing(mv_network, mv_net):
+    with pytest.raises(NetworkImportError, match="already exists"):
+        network_import(net=copy.deepcopy(mv_net), name="MV rural", source="again")
+    replaced = network_import(net=copy.deepcopy(mv_net), name="MV rural", source="again", replace=True)
+    assert Network.objects.filter(name="MV rural").get().pk == replaced.pk != mv_network.pk
+
+
+def test_unknown_simbench_code_gives_a_clear_error(db):
+    with pytest.raises(NetworkImportError, match="not a SimBench code"):
+        network_import_simbench(code="9-NOPE--0-xx")
+    assert Network.objects.count() == 0

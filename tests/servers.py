@@ -1,0 +1,91 @@
+"""Real processes for integration and browser tests: daphne and a Celery worker, pointed at the
+test database (which the test must commit to: use transactional_db)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def child_env() -> dict:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "dso_portal.settings.test", "DATABASE_URL": test_database_url(),
+            "PYTHONUNBUFFERED": "1"}
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port}:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def _process(args: list[str], name: str, port: int | None = None, ready: str | None = None, timeout: float = 90):
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"{name}.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(args, cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            if port is not None:
+                _wait_for_port(port, process, log)
+            if ready is not None:
+                deadline = time.monotonic() + timeout
+                while ready not in log.read_text():
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"{name} did not become ready:\n{log.read_text()[-3000:]}")
+                    time.sleep(0.3)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def daphne_server():
+    """Yield the base URL of a daphne serving the project against the test database."""
+    port = free_port()
+    with _process([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "dso_portal.asgi:application"],
+                  "daphne", port=port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def celery_worker():
+    """A real Celery worker process consuming this test session's queue."""
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with _process([sys.executable, "-m", "celery", "-A", "dso_portal", "worker", "-Q", queue, "-c", "1",
+                   "--pool", "solo", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                  "celery-worker", ready="ready."):
+        yield
