@@ -78,7 +78,8 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
             x=[s[2] for s in shown], y=[s[3] for s in shown], mode="markers", name="Bus voltage",
             text=[f"{s[1]}: {s[4]:.4f} pu" for s in shown], hoverinfo="text",
             marker={"size": 5, "color": [s[4] for s in shown], "colorscale": "RdBu_r", "cmin": 0.94, "cmax": 1.06,
-                    "colorbar": {"title": {"text": "V (pu)"}, "thickness": 12}},
+                    "colorbar": {"title": {"text": "Voltage (pu)", "side": "top"}, "thickness": 10, "orientation": "h",
+                                 "x": 0.5, "y": 0.0, "yanchor": "top", "len": 0.5}},
         ))
 
     ders = DERAsset.objects.filter(network=network).values_list("kind", "name", "bus_id", "rated_mw", "status")
@@ -92,6 +93,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
         fig.add_trace(go.Scattergl(
             x=[i[1][0] for i in items], y=[i[1][1] for i in items], mode="markers", name=f"{labels[kind]} ({len(items)})",
             text=[f"{i[0]}<br>{i[2] * 1000:.0f} kW · {i[3]}" for i in items], hoverinfo="text", legendgroup="der",
+            visible=True if snapshot is None else "legendonly",  # voltages matter more on the power-flow view
             marker={"symbol": symbol, "color": colour, "size": 11 if kind in ("wind", "biomass", "hydro") else 5,
                     "opacity": 1.0 if kind in ("wind", "biomass", "hydro") else 0.75,
                     "line": {"width": 0.5, "color": "#222"}},

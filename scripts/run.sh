@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Start the product: daphne (web + websockets) and, when Redis is reachable, a Celery worker and
+# beat. Without Redis everything runs in-process (in-memory channel layer, eager tasks).
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+PORT=${PORT:-8000}
+cd "$(dirname "$0")/.."
+
+if [ -z "${REDIS_URL:-}" ] && "$PY" - <<'PYEOF' 2>/dev/null
+import socket
+socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+PYEOF
+then
+  export REDIS_URL=redis://127.0.0.1:6379/0
+fi
+
+mkdir -p var
+pids=()
+cleanup() { for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [ -n "${REDIS_URL:-}" ]; then
+  mode="production shape: Redis at $REDIS_URL, Celery worker + beat (logs in var/)"
+  "$PY" -m celery -A dso_portal worker -l info --concurrency 2 >var/worker.log 2>&1 & pids+=($!)
+  "$PY" -m celery -A dso_portal beat -l info --schedule var/celerybeat-schedule >var/beat.log 2>&1 & pids+=($!)
+else
+  mode="embedded: no Redis found, so in-memory channel layer and studies run in-process"
+fi
+db=${DATABASE_URL:-"SQLite (var/db.sqlite3)"}
+
+cat <<MSG
+
+  DSO Control Room is starting
+  URL:       http://127.0.0.1:${PORT}/
+  API docs:  http://127.0.0.1:${PORT}/api/docs/
+  Mode:      ${mode}
+  Database:  ${db}
+  Logins (password 'control-room-demo'):
+    operator    control-room operator      engineer    control engineer
+    admin       back-office admin          brightside  aggregator (household premise)
+    voltshare   aggregator                 riverside   community energy scheme
+    tso         TSO API client (token: python manage.py drf_create_token tso)
+  Stop with Ctrl-C.
+
+MSG
+"$PY" -m daphne -b 127.0.0.1 -p "$PORT" dso_portal.asgi:application

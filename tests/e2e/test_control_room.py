@@ -1,0 +1,56 @@
+"""In a real browser: an operator logs in, sees the network figure, runs a snapshot power flow
+and sees it finish live; an aggregator sees only their own premises. Screenshots are kept in
+test-artifacts/."""
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from django.conf import settings
+
+from apps.grid.models import DERAsset, Premise
+from tests.servers import ARTIFACTS, celery_worker, daphne_server
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+
+
+def test_operator_sees_network_and_runs_a_snapshot(browser, mv_network, operator):
+    worker = celery_worker() if settings.REDIS_URL else contextlib.nullcontext()
+    with daphne_server() as base, worker:
+        page = browser.new_page(viewport={"width": 1500, "height": 950})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, base, "op")
+        page.wait_for_selector("#network-figure .main-svg", timeout=30_000)
+        assert page.locator("#network-figure .legendtext", has_text="Wind (6)").count() == 1
+        page.wait_for_selector("#live-status.on", timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "operator-network.png"))
+
+        page.click("#run-snapshot")
+        page.wait_for_selector("#runs .badge.succeeded", timeout=120_000)
+        page.wait_for_function("!document.querySelector('.tab[data-view=snapshot]').disabled", timeout=30_000)
+        page.click(".tab[data-view=snapshot]")
+        page.wait_for_selector("#network-figure .legendtext >> text=Bus voltage", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "operator-snapshot.png"))
+        assert errors == []
+
+
+def test_aggregator_sees_only_own_premises(browser, mv_network, aggregator_a, orgs):
+    der = DERAsset.objects.filter(network=mv_network, kind="battery").first()
+    Premise.objects.create(network=mv_network, bus=der.bus, owner=orgs["agg_a"], name="Orchard Lane 14")
+    other = DERAsset.objects.filter(network=mv_network, kind="battery").last()
+    Premise.objects.create(network=mv_network, bus=other.bus, owner=orgs["agg_b"], name="Secret Farm 9")
+    with daphne_server() as base:
+        page = browser.new_page()
+        login(page, base, "agg_a")
+        page.wait_for_selector("#premises")
+        text = page.inner_text("main")
+        page.screenshot(path=str(ARTIFACTS / "aggregator-portal.png"), full_page=True)
+        assert "Orchard Lane 14" in text and "Secret Farm 9" not in text
