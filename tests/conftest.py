@@ -81,3 +81,14 @@ def mv_network(db, mv_net):
     from apps.grid.services import network_import
 
     return network_import(net=copy.deepcopy(mv_net), name="MV rural", source="simbench:1-MV-rural--2-sw")
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process, even when a broker is configured (CI sets REDIS_URL)."""
+    from dso_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

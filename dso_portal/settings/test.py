@@ -17,3 +17,4 @@ WHITENOISE_USE_FINDERS = True
 # A queue of this test session's own, inherited by the worker it starts, so that a developer's
 # running worker never picks up a test's task (and vice versa).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("CELERY_QUEUE", f"tests-{os.getpid()}")
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # no connection outlives a test (the test DB is dropped at the end)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -14,14 +14,14 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
 
 
-@sync_to_async
+@database_sync_to_async
 def cookie_for(user) -> bytes:
     client = Client()
     client.force_login(user)
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-@sync_to_async
+@database_sync_to_async
 def publish(org, kind: str = "test.ping", **payload):
     return event_publish(stream=org.stream, kind=kind, payload=payload).seq
 

@@ -9,7 +9,7 @@ from apps.live.models import Event
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create
 
-pytestmark = pytest.mark.django_db(transaction=True)  # tasks are sent on commit
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]  # sent on commit
 
 
 def test_snapshot_study_succeeds_with_results_and_progress_events(mv_network, operator, mv_net):
