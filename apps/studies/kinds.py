@@ -18,7 +18,7 @@ def _extremes(values: dict) -> tuple[float | None, float | None]:
 
 def snapshot_power_flow(run: StudyRun, report: Report) -> dict:
     """Power flow of the network at its stored set-points: bus voltages and branch loadings."""
-    from apps.grid.engine.snapshot import snapshot
+    from apps.grid.engine import snapshot
 
     report(10, "Building the network model")
     net = export_net(run.network)
