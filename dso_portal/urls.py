@@ -20,6 +20,7 @@ api = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("events/", EventListView.as_view(), name="api-events"),
+    path("forecasting/", include("apps.forecasting.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,5 +28,6 @@ urlpatterns = [
     path("api/v1/", include(api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("forecasting/", include("apps.forecasting.urls")),
     path("", include("apps.controlroom.urls")),
 ]

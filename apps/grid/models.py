@@ -22,7 +22,11 @@ class Network(models.Model):
     description = models.TextField(blank=True)
     f_hz = models.FloatField(default=50.0)
     sn_mva = models.FloatField(default=1.0)
-    curtailment_rule = models.CharField(max_length=20, choices=CurtailmentRule.choices, default=CurtailmentRule.LIFO)
+    curtailment_rule = models.CharField(
+        max_length=20, choices=CurtailmentRule.choices, default=CurtailmentRule.LIFO,
+        help_text="Principle of access: who is curtailed first when flexibility cannot clear a constraint.",
+    )
+    revision = models.PositiveIntegerField(default=1, help_text="Bumped by every electrical change; keys model caches.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

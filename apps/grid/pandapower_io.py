@@ -252,19 +252,20 @@ def _der_rows(network: Network, bus_id: dict[int, int], frame: pd.DataFrame, ele
 
 def _store_topology(network: Network, net, bus_id: dict[int, int]) -> None:
     derived = derive_substations(net)
-    names = [s.name for s in derived]
     line_id = dict(Line.objects.filter(network=network).values_list("pp_index", "id"))
     feeder_of_bus: dict[int, int] = {}
     feeder_of_line: dict[int, int] = {}
+    by_name: dict[str, Substation] = {}  # busbars of one named substation (e.g. sectionalised) are one substation
     for sub in derived:
-        name = sub.name if names.count(sub.name) == 1 else f"{sub.name} ({net.bus.at[sub.busbar, 'name']})"
-        substation = Substation.objects.create(
-            network=network, name=name, busbar_id=bus_id[sub.busbar],
-            kind=Substation.Kind.PRIMARY if sub.primary else Substation.Kind.SECONDARY,
-        )
+        substation = by_name.get(sub.name)
+        if substation is None:
+            substation = by_name[sub.name] = Substation.objects.create(
+                network=network, name=sub.name, busbar_id=bus_id[sub.busbar],
+                kind=Substation.Kind.PRIMARY if sub.primary else Substation.Kind.SECONDARY,
+            )
         Transformer.objects.filter(network=network, pp_index__in=sub.transformers).update(substation=substation)
         Bus.objects.filter(id=bus_id[sub.busbar]).update(substation=substation)
-        for number, f in enumerate(sub.feeders, start=1):
+        for number, f in enumerate(sub.feeders, start=substation.feeders.count() + 1):
             feeder = Feeder.objects.create(
                 network=network, substation=substation, name=f"{net.bus.at[sub.busbar, 'name']} F{number}", head_bus_id=bus_id[f.head_bus],
                 head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,

@@ -49,3 +49,20 @@ def network_summary(network: Network) -> dict:
         "battery_mwh": round(der.filter(kind=DERAsset.Kind.BATTERY).aggregate(e=Sum("capacity_mwh"))["e"] or 0.0, 3),
         "ev_chargers": by_kind.get("ev_charger", {}).get("count", 0),
     }
+
+
+_nets: dict = {}
+
+
+def network_net(network: Network):
+    """The network's pandapower net, exported once per revision and process (exporting the
+    5,500-bus demo takes about a second; studies rerun every few minutes). Callers must not
+    modify it: copy it first."""
+    from .pandapower_io import export_net
+
+    key = (network.pk, network.revision)
+    if key not in _nets:
+        for stale in [k for k in _nets if k[0] == network.pk]:
+            del _nets[stale]
+        _nets[key] = export_net(network)
+    return _nets[key]

@@ -1,5 +1,6 @@
-"""What each study kind computes. A kind is a function ``(run, report) -> result`` where
-``report(percent, stage)`` records progress; it reads the registry and calls the engine."""
+"""What each study kind computes. A kind is a function ``(run, report) -> result | None`` where
+``report(percent, stage)`` records progress; it reads the registry and calls the engine. A kind
+that fans out to more tasks returns None: the run stays running and its last task finishes it."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,6 +44,16 @@ def snapshot_power_flow(run: StudyRun, report: Report) -> dict:
     }
 
 
-KINDS: dict[str, Callable[[StudyRun, Report], dict]] = {
+def projection(run: StudyRun, report: Report) -> None:
+    """ANM projection: forecast, then one task per primary substation (see apps.anm)."""
+    from apps.anm.services import projection_start
+
+    report(5, "Assembling the forecast")
+    projection_start(study=run)
+    return None
+
+
+KINDS: dict[str, Callable[[StudyRun, Report], dict | None]] = {
     StudyRun.Kind.SNAPSHOT: snapshot_power_flow,
+    StudyRun.Kind.PROJECTION: projection,
 }

@@ -8,6 +8,7 @@ class StudyRun(models.Model):
 
     class Kind(models.TextChoices):
         SNAPSHOT = "snapshot", "Snapshot power flow"
+        PROJECTION = "projection", "ANM constraint projection"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

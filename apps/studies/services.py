@@ -17,13 +17,14 @@ def _publish(run: StudyRun, kind: str) -> None:
 
 
 @transaction.atomic
-def study_run_create(*, kind: str, network=None, parameters: dict | None = None, requested_by=None) -> StudyRun:
+def study_run_create(*, kind: str, network=None, parameters: dict | None = None, requested_by=None,
+                     organisation=None) -> StudyRun:
     """Queue a study. Its task is sent to the workers only once this transaction commits."""
     from .tasks import run_study  # tasks import services
 
     run = StudyRun.objects.create(
         kind=kind, network=network, parameters=parameters or {}, requested_by=requested_by,
-        organisation=getattr(requested_by, "organisation", None), stage="Queued",
+        organisation=organisation or getattr(requested_by, "organisation", None), stage="Queued",
     )
     audit_record(actor=requested_by, action="study.queued", obj=run, after={"kind": kind, "parameters": run.parameters})
     _publish(run, "study.queued")

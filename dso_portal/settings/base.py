@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "apps.grid",
     "apps.live",
     "apps.studies",
+    "apps.anm",
+    "apps.forecasting",
     "apps.controlroom",
 ]
 
@@ -168,7 +170,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STUDY_MAX_SECONDS * 2}
 CELERY_TASK_TIME_LIMIT = STUDY_MAX_SECONDS + 60
 CELERY_TASK_SOFT_TIME_LIMIT = STUDY_MAX_SECONDS
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # The ANM projection reruns every 15 minutes on fresh forecasts.
+    "anm-projections": {"task": "anm.schedule_projections", "schedule": 15 * 60.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 RUN_MODE = "production shape (Redis channel layer, Celery workers)" if REDIS_URL else (

@@ -130,7 +130,7 @@ def _refuse_unsupported(net) -> None:
                 f"closed bus-bus switches with z_ohm > 0 are not modelled: {switch.index[bb].tolist()}")
     trafo = _table(net, "trafo")
     if len(trafo) and "tap_dependency_table" in trafo:
-        dep = trafo["tap_dependency_table"].astype(object).fillna(False).astype(bool)
+        dep = trafo["tap_dependency_table"].eq(True)  # True, False or missing (NaN/None)
         if (dep & trafo["in_service"].astype(bool)).any():
             raise UnsupportedElementError("transformers with tap_dependency_table=True "
                                           "(characteristic tables) are not modelled")

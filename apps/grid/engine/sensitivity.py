@@ -228,11 +228,13 @@ def sensitivities(model: NetworkModel, result: PowerFlowResult, step: int, asset
     b = model.branches
     f = node[b.from_bus[mon_br]]
     t = node[b.to_bus[mon_br]]
-    dVc = V[:, None] * (1j * dva + dvm / np.abs(V)[:, None])  # dV per node per RHS
+    # dV per RHS, only at the monitored branches' end nodes (all nodes would be n x 2k dense)
+    dVc_f = V[f][:, None] * (1j * dva[f] + dvm[f] / np.abs(V[f])[:, None])
+    dVc_t = V[t][:, None] * (1j * dva[t] + dvm[t] / np.abs(V[t])[:, None])
     i_f = yff[mon_br] * V[f] + yft[mon_br] * V[t]
     i_t = ytf[mon_br] * V[f] + ytt[mon_br] * V[t]
-    di_f = yff[mon_br, None] * dVc[f] + yft[mon_br, None] * dVc[t]
-    di_t = ytf[mon_br, None] * dVc[f] + ytt[mon_br, None] * dVc[t]
+    di_f = yff[mon_br, None] * dVc_f + yft[mon_br, None] * dVc_t
+    di_t = ytf[mon_br, None] * dVc_f + ytt[mon_br, None] * dVc_t
     with np.errstate(divide="ignore", invalid="ignore"):
         dabs_f = np.where(np.abs(i_f)[:, None] > 0, np.real(np.conj(i_f)[:, None] * di_f) / np.abs(i_f)[:, None], 0)
         dabs_t = np.where(np.abs(i_t)[:, None] > 0, np.real(np.conj(i_t)[:, None] * di_t) / np.abs(i_t)[:, None], 0)
@@ -242,7 +244,7 @@ def sensitivities(model: NetworkModel, result: PowerFlowResult, step: int, asset
     lt = b.loading_per_ka_to[mon_br] * base_ka_t
     from_side_max = (np.abs(i_f) * lf) >= (np.abs(i_t) * lt)
     dloading = np.where(from_side_max[:, None], dabs_f * lf[:, None], dabs_t * lt[:, None])
-    dS_f = dVc[f] * np.conj(i_f)[:, None] + V[f][:, None] * np.conj(di_f)
+    dS_f = dVc_f * np.conj(i_f)[:, None] + V[f][:, None] * np.conj(di_f)
     dp_from = dS_f.real
 
     return Sensitivities(

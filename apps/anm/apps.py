@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AnmConfig(AppConfig):
+    name = "apps.anm"
+    label = "anm"
+    verbose_name = "Active network management"

@@ -1,0 +1,126 @@
+"""ANM projections: runs, the constraint episodes they foresee, and the alarms operators handle."""
+from django.conf import settings
+from django.db import models
+
+
+class ProjectionRun(models.Model):
+    """One projection study: forecast → engine → episodes. Keeps its inputs to be reproducible."""
+
+    study = models.OneToOneField("studies.StudyRun", on_delete=models.CASCADE, related_name="projection")
+    network = models.ForeignKey("grid.Network", on_delete=models.CASCADE, related_name="projections")
+    start = models.DateTimeField(help_text="First valid time")
+    issued_at = models.DateTimeField(help_text="Forecast data cut-off")
+    steps = models.PositiveIntegerField()
+    step_minutes = models.PositiveIntegerField(default=15)
+    inputs = models.JSONField(default=dict, help_text="Seed, limits, rule, revision: enough to rerun it")
+    partitions_total = models.PositiveIntegerField(default=1)
+    partitions_done = models.PositiveIntegerField(default=0)
+    timeline = models.JSONField(default=dict, blank=True)
+    heatmap = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+
+    def __str__(self) -> str:
+        return f"Projection #{self.pk} of {self.network} from {self.start:%d %b %H:%M}"
+
+
+class ProjectionPartition(models.Model):
+    """The share of a run computed by one worker: one primary substation's network."""
+
+    run = models.ForeignKey(ProjectionRun, on_delete=models.CASCADE, related_name="partitions")
+    number = models.PositiveIntegerField()
+    substation = models.CharField(max_length=200)
+    episodes = models.JSONField(default=list)
+    heatmap_rows = models.JSONField(default=list)
+    seconds = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="partition_unique_number")]
+
+
+class Alarm(models.Model):
+    """One alarm per foreseen constraint (element + kind), however many reruns see it."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        CLEARED = "cleared", "Cleared"
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical", "Critical"
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    network = models.ForeignKey("grid.Network", on_delete=models.CASCADE, related_name="alarms")
+    key = models.CharField(max_length=120, help_text="element:pp_index:kind")
+    title = models.CharField(max_length=300)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True)
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    breach_at = models.DateTimeField(help_text="When the constraint is expected to start")
+    peak_value = models.FloatField()
+    unit = models.CharField(max_length=5)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    last_run = models.ForeignKey(ProjectionRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["state", "breach_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "key"], condition=~models.Q(state="cleared"), name="alarm_one_open_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.title} ({self.state})"
+
+    def as_event(self) -> dict:
+        return {
+            "id": self.pk, "network": self.network_id, "key": self.key, "title": self.title, "state": self.state,
+            "severity": self.severity, "breach_at": self.breach_at.isoformat(),
+            "acknowledged_by": self.acknowledged_by.get_full_name() or self.acknowledged_by.username
+            if self.acknowledged_by else None,
+            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
+        }
+
+
+class ConstraintEpisode(models.Model):
+    """A constraint a projection run foresees, merged across the quantile scenarios."""
+
+    run = models.ForeignKey(ProjectionRun, on_delete=models.CASCADE, related_name="episodes")
+    alarm = models.ForeignKey(Alarm, null=True, blank=True, on_delete=models.SET_NULL, related_name="episodes")
+    element = models.CharField(max_length=10)  # bus, line, trafo, feeder, primary
+    pp_index = models.IntegerField()
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)  # thermal, overvoltage, undervoltage, export, import
+    level = models.CharField(max_length=10)  # violation, prealarm
+    quantiles = models.JSONField(default=list, help_text="Scenarios that show it, e.g. ['p50', 'p90']")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    peak_at = models.DateTimeField()
+    peak_value = models.FloatField()
+    limit = models.FloatField()
+    unit = models.CharField(max_length=5)
+    relief_mw = models.JSONField(default=list)
+    headroom_mw = models.JSONField(default=list)
+    coverable = models.BooleanField(default=True)
+    flex_assets = models.JSONField(default=list)
+    curtailment = models.JSONField(default=list)
+    severity = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["start", "element", "pp_index"]
+
+    @property
+    def key(self) -> str:
+        return f"{self.element}:{self.pp_index}:{self.kind}"

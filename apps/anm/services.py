@@ -1,0 +1,184 @@
+"""ANM writes: request a projection, store a partition's share, finish the run (episodes,
+alarms, live event), acknowledge an alarm."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Organisation
+from apps.audit.services import audit_record
+from apps.live.services import event_publish
+from apps.studies.models import StudyRun
+from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
+
+from . import projection as proj
+from .calc.severity import ORDER
+from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
+
+STEP_MINUTES = 15
+KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
+               "export": "Reverse power flow (export limit)", "import": "Import limit"}
+
+
+class ProjectionInputError(ValueError):
+    pass
+
+
+def dso_streams() -> list[str]:
+    """Control-room streams: every DSO organisation's."""
+    return [o.stream for o in Organisation.objects.filter(kind=Organisation.Kind.DSO)]
+
+
+def _publish_dso(kind: str, payload: dict) -> None:
+    for stream in dso_streams():
+        event_publish(stream=stream, kind=kind, payload=payload)
+
+
+def projection_request(*, network, requested_by=None, start: dt.datetime | None = None, steps: int = 192,
+                       step_minutes: int = STEP_MINUTES, seed: int | None = None) -> StudyRun:
+    """Queue a projection study (the Celery task fans it out per primary substation)."""
+    if not 1 <= int(steps) <= 192 * 4 // (step_minutes // STEP_MINUTES or 1):
+        raise ProjectionInputError("steps must be between 1 and 48 h worth of intervals.")
+    if step_minutes % STEP_MINUTES:
+        raise ProjectionInputError("step_minutes must be a multiple of 15.")
+    now = timezone.now()
+    start = start or now
+    start = start.replace(minute=start.minute - start.minute % STEP_MINUTES, second=0, microsecond=0)
+    organisation = getattr(requested_by, "organisation", None) or Organisation.objects.filter(
+        kind=Organisation.Kind.DSO).order_by("id").first()
+    parameters = {
+        "start": start.isoformat(), "issued_at": min(now, start).isoformat(), "steps": int(steps),
+        "step_minutes": int(step_minutes), "seed": int(seed if seed is not None else start.timestamp() // 60),
+        "limits": proj.limits_dict(), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
+    }
+    with transaction.atomic():
+        run = study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
+                               requested_by=requested_by, organisation=organisation)
+    return run
+
+
+@transaction.atomic
+def projection_start(*, study: StudyRun) -> ProjectionRun:
+    """Create the run record, store the forecast timeline, and enqueue one task per partition
+    (on commit)."""
+    from .tasks import project_partition_task
+
+    inputs = study.parameters
+    bundle = proj.bundle_for(study.network, inputs)
+    parts = proj.partitions(study.network)
+    run = ProjectionRun.objects.create(
+        study=study, network=study.network, start=dt.datetime.fromisoformat(inputs["start"]),
+        issued_at=dt.datetime.fromisoformat(inputs["issued_at"]), steps=inputs["steps"],
+        step_minutes=inputs["step_minutes"], inputs={**inputs, "forecast": bundle.inputs},
+        partitions_total=len(parts), timeline=proj.timeline(bundle),
+    )
+    for number, part in enumerate(parts):
+        ProjectionPartition.objects.create(run=run, number=number, substation=part["substation"])
+    study_run_progress(run=study, progress=10, stage=f"Forecast ready; {len(parts)} partition(s) queued")
+    transaction.on_commit(lambda: [project_partition_task.delay(run.pk, n) for n in range(len(parts))])
+    return run
+
+
+def projection_partition_compute(*, run: ProjectionRun, number: int) -> None:
+    """Compute one partition (outside any transaction: it is the long part), then store it."""
+    part = proj.partitions(run.network)[number]
+    data = proj.project_partition(run.network, run.inputs, part)
+    projection_partition_store(run=run, number=number, data=data)
+
+
+@transaction.atomic
+def projection_partition_store(*, run: ProjectionRun, number: int, data: dict) -> None:
+    locked = ProjectionRun.objects.select_for_update().get(pk=run.pk)
+    partition = ProjectionPartition.objects.get(run=locked, number=number)
+    if partition.done:
+        return  # a redelivered task: already counted
+    partition.episodes, partition.heatmap_rows = data["episodes"], data["heatmap_rows"]
+    partition.seconds, partition.done = data["seconds"], True
+    partition.save()
+    locked.partitions_done += 1
+    locked.save(update_fields=["partitions_done"])
+    study = locked.study
+    if study.state == StudyRun.State.FAILED:
+        return  # another partition failed: the run stays failed
+    if locked.partitions_done < locked.partitions_total:
+        study_run_progress(run=study, progress=10 + 80 * locked.partitions_done // locked.partitions_total,
+                           stage=f"{locked.partitions_done} of {locked.partitions_total} partitions done")
+        return
+    projection_finish(run=locked)
+
+
+def projection_finish(*, run: ProjectionRun) -> None:
+    """All partitions are in: store episodes, update alarms, finish the study, tell the room."""
+    study = run.study
+    study_run_progress(run=study, progress=92, stage="Storing episodes and alarms")
+    rows = [e for p in run.partitions.all() for e in p.episodes]
+    times = ("start", "end", "peak_at")
+    episodes = ConstraintEpisode.objects.bulk_create([
+        ConstraintEpisode(run=run, **{k: dt.datetime.fromisoformat(v) if k in times else v for k, v in row.items()})
+        for row in rows
+    ])
+    alarms = alarms_update(run=run, episodes=episodes)
+    heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
+    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[: proj.HEATMAP_ROWS]}
+    violations = [e for e in episodes if e.level == "violation"]
+    run.summary = {
+        "episodes": len(episodes), "violations": len(violations),
+        "uncoverable": sum(1 for e in violations if not e.coverable),
+        "alarms_active": alarms, "partition_seconds": [p.seconds for p in run.partitions.all()],
+    }
+    run.finished_at = timezone.now()
+    run.save(update_fields=["heatmap", "summary", "finished_at"])
+    study_run_succeed(run=study, result={"projection": run.pk, **run.summary})
+    _publish_dso("projection.finished", {"id": run.pk, "network": run.network_id, **run.summary})
+
+
+def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> int:
+    """One alarm per foreseen violation (element + kind): raised once, refreshed by later runs
+    (acknowledgement kept), cleared when a run no longer sees it. Returns the open count."""
+    now = timezone.now()
+    open_alarms = {a.key: a for a in Alarm.objects.select_for_update().filter(network=run.network).exclude(state=Alarm.State.CLEARED)}
+    seen: dict[str, ConstraintEpisode] = {}
+    for episode in episodes:
+        if episode.level != "violation":
+            continue
+        current = seen.get(episode.key)
+        if current is None or ORDER[episode.severity] < ORDER[current.severity] or \
+                (episode.severity == current.severity and episode.start < current.start):
+            seen[episode.key] = episode
+    for key, episode in seen.items():
+        title = f"{KIND_LABELS.get(episode.kind, episode.kind)} at {episode.element} {episode.name}"
+        alarm = open_alarms.get(key)
+        fields = {"title": title, "severity": episode.severity, "breach_at": episode.start, "peak_value": episode.peak_value,
+                  "unit": episode.unit, "last_seen_at": now, "last_run": run}
+        if alarm is None:
+            alarm = Alarm.objects.create(network=run.network, key=key, **fields)
+            _publish_dso("alarm.raised", alarm.as_event())
+        else:
+            for name, value in fields.items():
+                setattr(alarm, name, value)
+            alarm.save()
+        ConstraintEpisode.objects.filter(run=run, element=episode.element, pp_index=episode.pp_index,
+                                         kind=episode.kind, level="violation").update(alarm=alarm)
+    for key, alarm in open_alarms.items():
+        if key not in seen:
+            alarm.state, alarm.cleared_at = Alarm.State.CLEARED, now
+            alarm.save(update_fields=["state", "cleared_at"])
+            _publish_dso("alarm.cleared", alarm.as_event())
+    return len(seen)
+
+
+@transaction.atomic
+def alarm_acknowledge(*, alarm: Alarm, user) -> Alarm:
+    locked = Alarm.objects.select_for_update().get(pk=alarm.pk)
+    if locked.state == Alarm.State.CLEARED:
+        raise ProjectionInputError("This alarm has cleared; there is nothing to acknowledge.")
+    if locked.state == Alarm.State.ACKNOWLEDGED:
+        return locked
+    before = {"state": locked.state}
+    locked.state, locked.acknowledged_by, locked.acknowledged_at = Alarm.State.ACKNOWLEDGED, user, timezone.now()
+    locked.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
+    audit_record(actor=user, action="alarm.acknowledged", obj=locked, before=before, after={"state": locked.state})
+    _publish_dso("alarm.acknowledged", locked.as_event())
+    return locked

@@ -1,0 +1,239 @@
+"""REST API of forecasting: weather ingest, forecast runs, accuracy. DSO staff only.
+
+Aggregators and the TSO get 403 from every endpoint here (the permission is role-based and is
+checked before any lookup, so nothing about zones or runs is revealed).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import IsDsoStaff
+from apps.grid.models import Network
+
+from .calc.weather_rows import MAX_ROWS, parse_datetime
+from .models import ForecastRun, WeatherZone
+from .selectors import (
+    forecast_accuracy,
+    forecast_run_series,
+    forecast_runs_for,
+    weather_forecasts_for,
+    weather_zones_for,
+)
+from .services import ForecastInputError, WeatherIngestError, forecast_run_issue, weather_forecast_ingest
+
+DSO_ONLY = [IsAuthenticated, IsDsoStaff]
+
+
+# --- weather -------------------------------------------------------------------------------
+
+class WeatherZoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WeatherZone
+        fields = ["id", "network", "name", "latitude", "longitude", "created_at"]
+
+
+class WeatherZoneViewSet(viewsets.ReadOnlyModelViewSet):
+    """Weather zones (the demo has one per network). Ingest forecasts by zone id."""
+
+    serializer_class = WeatherZoneSerializer
+    permission_classes = DSO_ONLY
+    filterset_fields = ["network"]
+
+    def get_queryset(self):
+        return weather_zones_for(self.request.user).order_by("id")
+
+
+class WeatherRowSerializer(serializers.Serializer):
+    """One quarter-hour (documentation of the row format; rows are validated by the service so
+    that every problem comes back with its row number and field)."""
+
+    valid_at = serializers.DateTimeField(help_text="Start of the quarter-hour, ISO 8601 with offset")
+    ghi_w_m2 = serializers.FloatField(min_value=0, max_value=1500)
+    wind_speed_m_s = serializers.FloatField(min_value=0, max_value=75)
+    temperature_c = serializers.FloatField(min_value=-60, max_value=60)
+
+
+@extend_schema_field(WeatherRowSerializer(many=True))
+class WeatherRowsField(serializers.ListField):
+    """Rows pass through as given; the service checks each one and reports row and field."""
+
+
+class WeatherIngestSerializer(serializers.Serializer):
+    zone = serializers.PrimaryKeyRelatedField(queryset=WeatherZone.objects.all())
+    issued_at = serializers.DateTimeField(help_text="Issue time, ISO 8601 with offset")
+    source = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    replace = serializers.BooleanField(default=False, help_text="Replace a stored issue with the same issued_at")
+    rows = WeatherRowsField(child=serializers.JSONField(), allow_empty=False, max_length=MAX_ROWS)
+
+    def validate_issued_at(self, value: dt.datetime) -> dt.datetime:
+        # DRF would read a time without offset as UTC; a forecast's clock must be explicit.
+        if parse_datetime(self.initial_data.get("issued_at")) is None:
+            raise serializers.ValidationError("must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T06:00:00Z.")
+        return value
+
+
+class WeatherLatestSerializer(serializers.Serializer):
+    zone = serializers.IntegerField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    rows = WeatherRowSerializer(many=True)
+
+
+class WeatherIngestResultSerializer(serializers.Serializer):
+    zone = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+    stored = serializers.IntegerField()
+
+
+def _flat_errors(detail) -> list[dict]:
+    """DRF envelope errors as the same {row, field, message} list the rows use."""
+    out = []
+    for field, messages in detail.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            out.append({"row": 0, "field": field, "message": str(message)})
+    return out
+
+
+class WeatherForecastView(APIView):
+    """POST: ingest one issued weather forecast for a zone (all rows stored, or none).
+    GET ``?zone=<id>``: the zone's latest issue."""
+
+    permission_classes = DSO_ONLY
+
+    @extend_schema(request=WeatherIngestSerializer, responses={201: WeatherIngestResultSerializer})
+    def post(self, request):
+        form = WeatherIngestSerializer(data=request.data)
+        try:
+            form.is_valid(raise_exception=True)
+        except ValidationError as exc:
+            errors = _flat_errors(exc.detail) if isinstance(exc.detail, dict) else [{"row": 0, "field": "", "message": str(exc.detail)}]
+            return Response({"detail": "The weather forecast was rejected; nothing was stored.", "errors": errors},
+                            status=status.HTTP_400_BAD_REQUEST)
+        data = form.validated_data
+        zone = weather_zones_for(request.user).filter(pk=data["zone"].pk).first()
+        if zone is None:
+            return Response({"detail": "No such weather zone."}, status=status.HTTP_404_NOT_FOUND)
+        try:
+            stored = weather_forecast_ingest(zone=zone, issued_at=data["issued_at"], rows=data["rows"],
+                                             source=data["source"], replace=data["replace"], actor=request.user)
+        except WeatherIngestError as exc:
+            return Response({"detail": str(exc), "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"zone": zone.pk, "issued_at": data["issued_at"], "stored": stored},
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("zone", int, required=True)], responses={200: WeatherLatestSerializer})
+    def get(self, request):
+        try:
+            zone_id = int(request.query_params.get("zone", ""))
+        except ValueError:
+            return Response({"detail": "'zone' must be a zone id."}, status=status.HTTP_400_BAD_REQUEST)
+        rows = weather_forecasts_for(request.user).filter(zone_id=zone_id)
+        latest = rows.order_by("-issued_at").values_list("issued_at", flat=True).first()
+        if latest is None:
+            return Response({"zone": zone_id, "issued_at": None, "rows": []})
+        data = list(rows.filter(issued_at=latest).order_by("valid_at").values(
+            "valid_at", "ghi_w_m2", "wind_speed_m_s", "temperature_c"))
+        return Response({"zone": zone_id, "issued_at": latest, "rows": data})
+
+
+# --- forecast runs -------------------------------------------------------------------------
+
+class ForecastRunSerializer(serializers.ModelSerializer):
+    end = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = ForecastRun
+        fields = ["id", "network", "issued_at", "start", "end", "steps", "step_minutes", "seed", "weather_source",
+                  "scored_through", "fully_scored", "created_at"]
+
+
+class ForecastRunDetailSerializer(ForecastRunSerializer):
+    series = serializers.SerializerMethodField()
+
+    class Meta(ForecastRunSerializer.Meta):
+        fields = ForecastRunSerializer.Meta.fields + ["inputs", "series"]
+
+    def get_series(self, run) -> dict:
+        return forecast_run_series(run=run)
+
+
+class ForecastRunCreateSerializer(serializers.Serializer):
+    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
+    steps = serializers.IntegerField(min_value=1, max_value=672, default=192)
+    step_minutes = serializers.ChoiceField(choices=[15, 30, 60], default=15)
+    seed = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class ForecastRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Issued network forecasts with their totals per quantile. POST issues one now."""
+
+    permission_classes = DSO_ONLY
+    filterset_fields = ["network", "fully_scored"]
+
+    def get_queryset(self):
+        return forecast_runs_for(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ForecastRunCreateSerializer
+        return ForecastRunDetailSerializer if self.action == "retrieve" else ForecastRunSerializer
+
+    @extend_schema(request=ForecastRunCreateSerializer, responses={201: ForecastRunDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        form = ForecastRunCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            run = forecast_run_issue(network=data["network"], steps=data["steps"], step_minutes=data["step_minutes"],
+                                     seed=data["seed"], actor=request.user)
+        except ForecastInputError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(ForecastRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+# --- accuracy ------------------------------------------------------------------------------
+
+class AccuracyRowSerializer(serializers.Serializer):
+    quantity = serializers.CharField()
+    label = serializers.CharField()
+    band = serializers.CharField()
+    runs = serializers.IntegerField()
+    n = serializers.IntegerField()
+    mae = serializers.FloatField()
+    pinball = serializers.FloatField()
+    coverage = serializers.FloatField(allow_null=True)
+
+
+class AccuracySerializer(serializers.Serializer):
+    network = serializers.IntegerField()
+    bands = AccuracyRowSerializer(many=True)
+
+
+class ForecastAccuracyView(APIView):
+    """Forecast accuracy of a network per quantity and lead-time band (0–6 h, 6–24 h, 24–48 h):
+    MAE of the P50, mean pinball loss over P10/P50/P90, and P10–P90 coverage."""
+
+    permission_classes = DSO_ONLY
+
+    @extend_schema(parameters=[OpenApiParameter("network", int, required=True),
+                               OpenApiParameter("days", int, description="Only runs issued in the last N days")],
+                   responses={200: AccuracySerializer})
+    def get(self, request):
+        try:
+            network = Network.objects.get(pk=int(request.query_params.get("network", "")))
+        except (ValueError, Network.DoesNotExist):
+            return Response({"detail": "'network' must be the id of a network."}, status=status.HTTP_400_BAD_REQUEST)
+        since = None
+        if days := request.query_params.get("days"):
+            try:
+                since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=max(int(days), 0))
+            except ValueError:
+                return Response({"detail": "'days' must be a whole number."}, status=status.HTTP_400_BAD_REQUEST)
+        rows = forecast_accuracy(network=network, since=since)
+        return Response({"network": network.pk, "bands": AccuracyRowSerializer(rows, many=True).data})

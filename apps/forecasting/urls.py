@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "forecasting"
+
+urlpatterns = [
+    path("", views.forecasts_page, name="page"),
+    path("issue/", views.forecast_issue, name="issue"),
+    path("backfill/", views.forecast_backfill_view, name="backfill"),
+]

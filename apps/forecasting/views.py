@@ -1,0 +1,125 @@
+"""The forecasts page for DSO staff: the latest forecast timeline and accuracy per lead band."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.grid.models import Network
+
+from .actuals import get_actuals_source
+from .calc.accuracy import LEAD_BANDS
+from .figures import forecast_timeline_figure
+from .models import ForecastRun
+from .selectors import forecast_accuracy, forecast_run_series, latest_forecast_run
+from .services import ForecastInputError, forecast_backfill, forecast_run_issue, forecast_run_score
+
+ACCURACY_QUANTITIES = ("demand", "ev", "pv", "wind", "net_export")
+BANDS = [name for name, _, _ in LEAD_BANDS]
+
+
+def _require_dso(request) -> None:
+    if not request.user.is_dso_staff:
+        raise PermissionDenied("Forecasts are for DSO staff.")
+
+
+def _network(request) -> Network | None:
+    network_id = request.GET.get("network") or request.POST.get("network")
+    if network_id:
+        return get_object_or_404(Network, pk=network_id)
+    return Network.objects.order_by("id").first()
+
+
+def _accuracy_table(rows: list[dict]) -> list[dict]:
+    """Pivot the accuracy rows: one row per quantity, one cell per lead band (None if unscored)."""
+    by_quantity: dict[str, dict] = {}
+    for row in rows:
+        entry = by_quantity.setdefault(row["quantity"], {"label": row["label"], "cells": dict.fromkeys(BANDS)})
+        entry["cells"][row["band"]] = row
+    return [{"label": e["label"], "cells": [e["cells"][b] for b in BANDS]}
+            for q in ACCURACY_QUANTITIES if (e := by_quantity.get(q))]
+
+
+def _actuals_so_far(run: ForecastRun, now) -> dict[str, list] | None:
+    """Actuals for the steps of ``run`` that have ended (None values afterwards)."""
+    times = pd.date_range(run.start, periods=run.steps, freq=f"{run.step_minutes}min")
+    done = (times + pd.Timedelta(minutes=run.step_minutes)) <= pd.Timestamp(now)
+    if not done.any():
+        return None
+    observed = get_actuals_source().totals(network=run.network, valid_times=times[done], step_minutes=run.step_minutes)
+    out = {}
+    for quantity, values in observed.items():
+        full = np.full(run.steps, np.nan)
+        full[done] = values
+        out[quantity] = [None if math.isnan(v) else round(float(v), 6) for v in full]
+    return out
+
+
+@login_required
+def forecasts_page(request):
+    _require_dso(request)
+    network = _network(request)
+    if network is None:
+        return render(request, "forecasting/forecasts.html", {"network": None})
+    now = timezone.now()
+    run = latest_forecast_run(network=network)
+    figure = None
+    if run is not None:
+        figure = forecast_timeline_figure(run, forecast_run_series(run=run), _actuals_so_far(run, now), now=now)
+    accuracy = _accuracy_table(forecast_accuracy(network=network, quantities=list(ACCURACY_QUANTITIES)))
+    return render(request, "forecasting/forecasts.html", {
+        "network": network,
+        "networks": Network.objects.all(),
+        "run": run,
+        "figure": figure,
+        "accuracy": accuracy,
+        "bands": BANDS,
+        "runs": ForecastRun.objects.filter(network=network).order_by("-issued_at", "-id")[:10],
+    })
+
+
+def _back(network: Network):
+    return redirect(f"{reverse('forecasting:page')}?network={network.pk}")
+
+
+@login_required
+@require_POST
+def forecast_issue(request):
+    """Issue a forecast now (operators and engineers) and score anything that has matured."""
+    _require_dso(request)
+    network = _network(request)
+    if network is None:
+        raise PermissionDenied("There is no network to forecast.")
+    run = forecast_run_issue(network=network, actor=request.user)
+    # Score what has matured since (a beat task does this too; bounded so a click stays quick).
+    due = ForecastRun.objects.filter(network=network, fully_scored=False, start__lt=run.issued_at).exclude(pk=run.pk)
+    for old in due.order_by("-issued_at")[:20]:
+        forecast_run_score(run=old)
+    messages.info(request, f"Forecast #{run.pk} issued for {run.issued_at:%d %b %H:%M} UTC.")
+    return _back(network)
+
+
+@login_required
+@require_POST
+def forecast_backfill_view(request):
+    """Fill the accuracy table with forecasts issued over the last days (engineers)."""
+    if not request.user.is_engineer:
+        raise PermissionDenied("Only control engineers may backfill forecasts.")
+    network = _network(request)
+    if network is None:
+        raise PermissionDenied("There is no network to forecast.")
+    try:
+        runs = forecast_backfill(network=network, days=2, every_hours=6, actor=request.user)
+    except ForecastInputError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, f"{len(runs)} past forecast(s) issued and scored.")
+    return _back(network)
