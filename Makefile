@@ -35,6 +35,7 @@ test: install-dev
 
 bench: install-dev
 	$(PY) bench/powerflow.py
+	$(PY) bench/projection.py
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache

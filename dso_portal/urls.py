@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api import MeView
+from apps.anm.api import AlarmAcknowledgeView, AlarmListView, ProjectionView
 from apps.grid.api import DERAssetViewSet, NetworkViewSet, PremiseViewSet
 from apps.live.api import EventListView
 from apps.studies.api import StudyRunViewSet
@@ -21,6 +22,9 @@ api = [
     path("me/", MeView.as_view(), name="api-me"),
     path("events/", EventListView.as_view(), name="api-events"),
     path("forecasting/", include("apps.forecasting.api_urls")),
+    path("anm/projection/", ProjectionView.as_view(), name="api-anm-projection"),
+    path("anm/alarms/", AlarmListView.as_view(), name="api-anm-alarms"),
+    path("anm/alarms/<int:pk>/acknowledge/", AlarmAcknowledgeView.as_view(), name="api-anm-alarm-ack"),
 ]
 
 urlpatterns = [
@@ -29,5 +33,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("forecasting/", include("apps.forecasting.urls")),
+    path("anm/", include("apps.anm.urls")),
     path("", include("apps.controlroom.urls")),
 ]

@@ -172,7 +172,8 @@ def _merge(found: dict) -> list[tuple]:
             for group in groups.setdefault(key, []):
                 rep = group[0]
                 if ep.start <= rep.end and rep.start <= ep.end:
-                    group[1].append(q)
+                    if q not in group[1]:
+                        group[1].append(q)
                     break
             else:
                 groups[key].append((ep, [q]))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Organisation
 from apps.audit.services import audit_record
+from apps.forecasting.services import forecast_run_issue
 from apps.live.services import event_publish
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
@@ -76,6 +77,8 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
     )
     for number, part in enumerate(parts):
         ProjectionPartition.objects.create(run=run, number=number, substation=part["substation"])
+    # The forecast the ANM acts on is the one whose accuracy is tracked.
+    forecast_run_issue(network=study.network, issued_at=run.issued_at, bundle=bundle, actor=study.requested_by)
     study_run_progress(run=study, progress=10, stage=f"Forecast ready; {len(parts)} partition(s) queued")
     transaction.on_commit(lambda: [project_partition_task.delay(run.pk, n) for n in range(len(parts))])
     return run

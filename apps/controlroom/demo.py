@@ -154,4 +154,21 @@ def load_demo(stdout=None) -> Network:
     with transaction.atomic():
         _connection_dates(network)
         _customers(network, orgs)
+    _first_projection(network, say)
     return network
+
+
+def _first_projection(network: Network, say) -> None:
+    """A new control room opens on a projection and a forecast-accuracy history, not on empty
+    pages (beat reruns the projection every 15 minutes from then on)."""
+    from apps.anm.models import ProjectionRun
+    from apps.anm.services import projection_request
+    from apps.forecasting.models import ForecastRun
+    from apps.forecasting.services import forecast_backfill
+
+    if not ForecastRun.objects.filter(network=network).exists():
+        say("Backfilling two days of forecasts to score …")
+        forecast_backfill(network=network, days=2, every_hours=6)
+    if not ProjectionRun.objects.filter(network=network).exists():
+        say("Queueing the first ANM projection …")
+        projection_request(network=network)

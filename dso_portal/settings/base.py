@@ -173,6 +173,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = STUDY_MAX_SECONDS
 CELERY_BEAT_SCHEDULE = {
     # The ANM projection reruns every 15 minutes on fresh forecasts.
     "anm-projections": {"task": "anm.schedule_projections", "schedule": 15 * 60.0},
+    # Forecasts issued by those projections are scored once what they forecast has happened.
+    "forecast-scoring": {"task": "forecasting.score_due", "schedule": 60 * 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

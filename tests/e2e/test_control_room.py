@@ -54,3 +54,36 @@ def test_aggregator_sees_only_own_premises(browser, mv_network, aggregator_a, or
         text = page.inner_text("main")
         page.screenshot(path=str(ARTIFACTS / "aggregator-portal.png"), full_page=True)
         assert "Orchard Lane 14" in text and "Secret Farm 9" not in text
+
+
+def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_network, operator):
+    import datetime as dt
+
+    from apps.anm.models import Alarm
+    from apps.anm.services import projection_request
+    from dso_portal.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        projection_request(network=mv_network, requested_by=operator,
+                           start=dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC), seed=7)
+    finally:
+        app.conf.task_always_eager = not settings.REDIS_URL
+    alarm = Alarm.objects.filter(network=mv_network, state="active").order_by("breach_at", "id").first()
+    assert alarm is not None
+    with daphne_server() as base:
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        login(page, base, "op")
+        page.goto(f"{base}/anm/networks/{mv_network.pk}/")
+        page.wait_for_selector("#heatmap .main-svg", timeout=30_000)
+        page.wait_for_selector("#timeline .main-svg")
+        assert page.locator("#episodes .episode").count() >= 1
+        page.wait_for_selector("#live-status.on", timeout=15_000)
+        page.click(f'button[data-ack="{alarm.pk}"]')
+        page.wait_for_selector(f'tr[data-alarm="{alarm.pk}"] .acked', timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "operator-anm-projections.png"), full_page=True)
+        assert errors == []
+    alarm.refresh_from_db()
+    assert alarm.state == "acknowledged" and alarm.acknowledged_by == operator

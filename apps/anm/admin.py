@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from .models import Alarm, ConstraintEpisode, ProjectionRun
+
+
+@admin.register(ProjectionRun)
+class ProjectionRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "network", "start", "issued_at", "steps", "partitions_done", "partitions_total", "finished_at")
+    readonly_fields = ("inputs", "summary")
+    exclude = ("timeline", "heatmap")
+
+
+@admin.register(ConstraintEpisode)
+class ConstraintEpisodeAdmin(admin.ModelAdmin):
+    list_display = ("run", "element", "name", "kind", "level", "severity", "start", "peak_value", "limit", "coverable")
+    list_filter = ("kind", "level", "severity", "coverable")
+
+
+@admin.register(Alarm)
+class AlarmAdmin(admin.ModelAdmin):
+    list_display = ("title", "network", "severity", "state", "breach_at", "acknowledged_by", "acknowledged_at", "cleared_at")
+    list_filter = ("state", "severity", "network")
+    readonly_fields = ("acknowledged_by", "acknowledged_at", "cleared_at", "first_seen_at", "last_seen_at")

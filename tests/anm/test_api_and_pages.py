@@ -1,0 +1,79 @@
+"""ANM API and page: who may see and run projections, acknowledging alarms over HTTP."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.anm.models import Alarm, ProjectionRun
+from apps.anm.services import projection_request
+from apps.audit.models import AuditEvent
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]
+SUNNY_NOON = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def projected(mv_network, operator):
+    study = projection_request(network=mv_network, requested_by=operator, start=SUNNY_NOON, seed=7)
+    study.refresh_from_db()
+    assert study.state == "succeeded", study.error
+    return ProjectionRun.objects.get(study=study)
+
+
+def test_latest_projection_payload(projected, client_for, operator, mv_network):
+    payload = client_for(operator).get(f"/api/v1/anm/projection/?network={mv_network.pk}").json()
+    assert payload["run"]["id"] == projected.pk
+    assert payload["heatmap"]["data"][0]["type"] == "heatmap"
+    assert {t.get("name") for t in payload["timeline"]["data"]} >= {"Demand P50", "Net export P10–P90"}
+    assert len(payload["timeline"]["data"][0]["x"]) == 192
+    assert payload["run"]["summary"]["violations"] == len(
+        [e for e in projected.episodes.all() if e.level == "violation"])
+
+
+def test_projection_needs_dso_staff(projected, client_for, aggregator_a, tso_client, mv_network):
+    for user in (aggregator_a, tso_client):
+        client = client_for(user)
+        assert client.get(f"/api/v1/anm/projection/?network={mv_network.pk}").status_code == 403
+        assert client.post("/api/v1/anm/projection/", {"network": mv_network.pk}, format="json").status_code == 403
+
+
+def test_run_projection_over_the_api(mv_network, client_for, engineer):
+    response = client_for(engineer).post(
+        "/api/v1/anm/projection/", {"network": mv_network.pk, "start": SUNNY_NOON.isoformat(), "steps": 96},
+        format="json")
+    assert response.status_code == 201, response.content
+    run = ProjectionRun.objects.get(study_id=response.json()["study"])
+    assert run.steps == 96 and run.inputs["seed"] and run.inputs["limits"]
+
+
+def test_bad_projection_request_is_a_clear_400(mv_network, client_for, engineer):
+    response = client_for(engineer).post("/api/v1/anm/projection/", {"network": mv_network.pk, "steps": 0}, format="json")
+    assert response.status_code == 400 and "steps" in response.json()
+    assert not ProjectionRun.objects.exists()
+
+
+def test_acknowledge_alarm_over_the_api(projected, client_for, operator, engineer, mv_network):
+    alarm = Alarm.objects.filter(network=mv_network, state="active").first()
+    assert alarm is not None, "the sunny-noon projection should raise alarms"
+    response = client_for(operator).post(f"/api/v1/anm/alarms/{alarm.pk}/acknowledge/")
+    assert response.status_code == 200
+    assert response.json()["state"] == "acknowledged" and response.json()["acknowledged_by"] == "op"
+    listed = client_for(engineer).get(f"/api/v1/anm/alarms/?network={mv_network.pk}&state=acknowledged").json()
+    assert [a["id"] for a in listed] == [alarm.pk]
+    assert AuditEvent.objects.filter(action="alarm.acknowledged", object_id=str(alarm.pk), actor=operator).exists()
+
+
+def test_page_for_operator_and_refused_for_aggregator(projected, client, operator, aggregator_a, mv_network):
+    client.force_login(operator)
+    page = client.get(f"/anm/networks/{mv_network.pk}/").content.decode()
+    assert 'id="projection-payload"' in page and "/static/js/anm.js" in page
+    client.force_login(aggregator_a)
+    assert client.get(f"/anm/networks/{mv_network.pk}/").status_code == 403
+
+
+def test_run_button_queues_a_projection(client, operator, mv_network):
+    client.force_login(operator)
+    response = client.post(f"/anm/networks/{mv_network.pk}/run/", follow=True)
+    assert "Projection #" in response.content.decode()
+    assert ProjectionRun.objects.filter(network=mv_network).count() == 1
