@@ -39,6 +39,11 @@ class StudyRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        if data["kind"] == StudyRun.Kind.PROJECTION:
+            from apps.anm.services import projection_request  # fills in and validates its inputs
+
+            serializer.instance = projection_request(network=data["network"], requested_by=self.request.user)
+            return
         serializer.instance = study_run_create(
             kind=data["kind"], network=data["network"], parameters=data.get("parameters"), requested_by=self.request.user
         )

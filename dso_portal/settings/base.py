@@ -159,7 +159,7 @@ else:
 # the visibility timeout must exceed it so that acks_late does not hand a running study to a
 # second worker.
 STUDY_MAX_SECONDS = int(os.environ.get("STUDY_MAX_SECONDS", 3600))
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "studies")

@@ -30,7 +30,8 @@
       body.querySelector("tr.none")?.remove();
       row = document.createElement("tr");
       row.dataset.run = run.id;
-      row.innerHTML = `<td>${run.id}</td><td>Snapshot power flow</td><td><span class="badge"></span></td>` +
+      const label = { snapshot: "Snapshot power flow", projection: "ANM constraint projection" }[run.kind] || run.kind;
+      row.innerHTML = `<td>${run.id}</td><td>${label}</td><td><span class="badge"></span></td>` +
         `<td><progress max="100"></progress> <small></small></td>`;
       body.prepend(row);
     }
@@ -45,7 +46,7 @@
     const event = e.detail;
     if (!event.kind.startsWith("study.") || event.payload.network !== networkId) return;
     runRow(event.payload);
-    if (event.kind === "study.finished" && event.payload.state === "succeeded") {
+    if (event.kind === "study.finished" && event.payload.state === "succeeded" && event.payload.kind === "snapshot") {
       fetch(`/api/v1/networks/${networkId}/figure/?study=${event.payload.id}`, { credentials: "same-origin" })
         .then((r) => r.json())
         .then((fig) => {

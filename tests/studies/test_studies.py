@@ -74,3 +74,11 @@ def test_network_page_button_queues_a_study(client, operator, mv_network):
     assert "queued" in response.content.decode()
     assert StudyRun.objects.get().state == "succeeded"
     assert 'id="snapshot-facts"' in response.content.decode()
+
+
+def test_projection_through_the_studies_api_gets_its_inputs(mv_network, operator, client_for):
+    response = client_for(operator).post("/api/v1/studies/", {"kind": "projection", "network": mv_network.pk}, format="json")
+    assert response.status_code == 201, response.content
+    run = StudyRun.objects.get(pk=response.json()["id"])
+    assert run.state == "succeeded", run.error
+    assert {"start", "seed", "limits", "curtailment_rule"} <= set(run.parameters)
