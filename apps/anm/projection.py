@@ -91,7 +91,7 @@ _bundles: OrderedDict = OrderedDict()
 def bundle_for(network: Network, inputs: dict):
     """The run's forecast (deterministic from its stored inputs; cached for the partitions of a
     run that land on the same worker)."""
-    key = (network.pk, inputs["start"], inputs["steps"], inputs["step_minutes"], inputs["seed"], inputs["issued_at"])
+    key = (network.pk, network.revision, inputs["start"], inputs["steps"], inputs["step_minutes"], inputs["seed"], inputs["issued_at"])
     if key not in _bundles:
         _bundles[key] = forecast_injections(
             network=network, start=dt.datetime.fromisoformat(inputs["start"]), steps=inputs["steps"],
@@ -270,7 +270,8 @@ def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Z
         mon_branches = sorted({_branch_of(model, r) for r, _ in rest if r.element != "bus"})
         if not asset_buses:
             continue
-        s = sensitivities(model, results[q], step, np.array(asset_buses), buses=mon_buses, branches=mon_branches)
+        s = sensitivities(model, results[q], step, np.array(asset_buses), buses=mon_buses, branches=mon_branches,
+                          with_q=False)  # headroom is in MW: the Q half would double the cost
         row = {b: i for i, b in enumerate(asset_buses)}
         for rep, buses in rest:
             if rep.element == "bus":

@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.accounts.models import Organisation
 from apps.audit.services import audit_record
 from apps.forecasting.services import forecast_run_issue
+from apps.grid.models import Network
 from apps.live.services import event_publish
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
@@ -40,10 +41,12 @@ def _publish_dso(kind: str, payload: dict) -> None:
 def projection_request(*, network, requested_by=None, start: dt.datetime | None = None, steps: int = 192,
                        step_minutes: int = STEP_MINUTES, seed: int | None = None) -> StudyRun:
     """Queue a projection study (the Celery task fans it out per primary substation)."""
-    if not 1 <= int(steps) <= 192 * 4 // (step_minutes // STEP_MINUTES or 1):
-        raise ProjectionInputError("steps must be between 1 and 48 h worth of intervals.")
-    if step_minutes % STEP_MINUTES:
-        raise ProjectionInputError("step_minutes must be a multiple of 15.")
+    if not isinstance(step_minutes, int) or step_minutes <= 0 or step_minutes % STEP_MINUTES:
+        raise ProjectionInputError("step_minutes must be a positive multiple of 15.")
+    if not isinstance(steps, int) or not 1 <= steps <= 48 * 60 // step_minutes:
+        raise ProjectionInputError("steps must cover between one interval and 48 hours.")
+    if start is not None and timezone.is_naive(start):
+        raise ProjectionInputError("start must carry a time zone (e.g. 2026-06-15T10:00:00Z).")
     now = timezone.now()
     start = start or now
     start = start.replace(minute=start.minute - start.minute % STEP_MINUTES, second=0, microsecond=0)
@@ -141,6 +144,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
     """One alarm per foreseen violation (element + kind): raised once, refreshed by later runs
     (acknowledgement kept), cleared when a run no longer sees it. Returns the open count."""
     now = timezone.now()
+    Network.objects.select_for_update().filter(pk=run.network_id).first()  # one run updates alarms at a time
     open_alarms = {a.key: a for a in Alarm.objects.select_for_update().filter(network=run.network).exclude(state=Alarm.State.CLEARED)}
     seen: dict[str, ConstraintEpisode] = {}
     for episode in episodes:

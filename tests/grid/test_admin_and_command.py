@@ -62,3 +62,18 @@ def test_premise_queryset_of_a_user_without_organisation_is_empty(mv_network, db
     Premise.objects.create(network=mv_network, bus=Bus.objects.first(), name="p")
     loner = User.objects.create_user("loner", password="pw", role="aggregator")
     assert premises_for(loner).count() == 0
+
+
+def test_electrical_changes_bump_the_revision_and_refresh_the_cached_net(mv_network):
+    from apps.grid.models import Network, Switch
+    from apps.grid.selectors import network_net
+
+    first = network_net(mv_network)
+    assert network_net(mv_network) is first  # cached
+    switch = Switch.objects.filter(network=mv_network, closed=True).first()
+    switch.closed = False
+    switch.save()
+    network = Network.objects.get(pk=mv_network.pk)
+    assert network.revision == mv_network.revision + 1
+    fresh = network_net(network)
+    assert fresh is not first and not fresh.switch.at[switch.pp_index, "closed"]

@@ -59,3 +59,13 @@ def test_sensitivity_of_failed_step_raises(small_model):
     r = run_time_series(small_model, constant_injections(small_model, 1, load_p_mw=loads))
     with pytest.raises(InvalidInputError, match="did not converge"):
         sensitivities(small_model, r, 0, [3])
+
+
+def test_p_only_sensitivities_equal_the_full_ones(small_model):
+    r = run_time_series(small_model, constant_injections(small_model, 1))
+    buses = small_model.buses.pp_index[3:6]
+    full = sensitivities(small_model, r, 0, buses, buses=buses)
+    p_only = sensitivities(small_model, r, 0, buses, buses=buses, with_q=False)
+    for name in ("dvm_dp", "dloading_dp", "dp_from_dp"):
+        np.testing.assert_allclose(getattr(p_only, name), getattr(full, name))
+    assert np.isnan(p_only.dvm_dq).all() and np.isnan(p_only.dloading_dq).all()

@@ -111,18 +111,20 @@ class _Linearisation:
     ytf: np.ndarray
     ytt: np.ndarray
 
-    def solve(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """d(theta) and d|V| at every node for +1 pu P (first half) and +1 pu Q (second half)
-        injected at each of ``nodes``; shapes (n_node, 2 * len(nodes))."""
+    def solve(self, nodes: np.ndarray, with_q: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """d(theta) and d|V| at every node for +1 pu P (first half) and +1 pu Q (second half,
+        only ``with_q``) injected at each of ``nodes``; shapes (n_node, 2 * len(nodes)), or
+        (n_node, len(nodes)) without Q."""
         n, npq, k = len(self.V), len(self.pq), len(nodes)
         rows = self.pq_row[nodes]
         valid = rows >= 0  # an injection on the slack node changes nothing
-        rhs = np.zeros((2 * npq, 2 * k))
+        rhs = np.zeros((2 * npq, 2 * k if with_q else k))
         rhs[rows[valid], np.flatnonzero(valid)] = 1.0
-        rhs[npq + rows[valid], k + np.flatnonzero(valid)] = 1.0
+        if with_q:
+            rhs[npq + rows[valid], k + np.flatnonzero(valid)] = 1.0
         sol = self.lu.solve(rhs) if npq else rhs
-        dva = np.zeros((n, 2 * k))
-        dvm = np.zeros((n, 2 * k))
+        dva = np.zeros((n, rhs.shape[1]))
+        dvm = np.zeros((n, rhs.shape[1]))
         dva[self.pq] = sol[:npq]
         dvm[self.pq] = sol[npq:]
         return dva, dvm
@@ -193,7 +195,7 @@ def self_voltage_sensitivities(model: NetworkModel, result: PowerFlowResult, ste
 
 
 def sensitivities(model: NetworkModel, result: PowerFlowResult, step: int, asset_buses, *,
-                  buses=None, branches=None) -> Sensitivities:
+                  buses=None, branches=None, with_q: bool = True) -> Sensitivities:
     """Analytic sensitivities at the operating point of one solved step.
 
     Parameters:
@@ -203,6 +205,8 @@ def sensitivities(model: NetworkModel, result: PowerFlowResult, step: int, asset
         asset_buses: pandapower bus indices of the candidate flexible assets.
         buses: pandapower indices of the monitored buses (default: all).
         branches: branch positions to monitor (default: all).
+        with_q: also the per-MVAr sensitivities; without, the ``*_dq`` arrays are NaN and the
+            solve costs half (the right-hand sides dominate on large networks).
 
     Returns:
         :class:`Sensitivities`.
@@ -219,7 +223,10 @@ def sensitivities(model: NetworkModel, result: PowerFlowResult, step: int, asset
     n_asset = len(asset_pos)
     if np.any(~lin.active[node[asset_pos]]):
         raise InvalidInputError("an asset bus has no supply at this operating point")
-    dva, dvm = lin.solve(node[asset_pos])
+    dva, dvm = lin.solve(node[asset_pos], with_q=with_q)
+    if not with_q:  # NaN columns stand in for the Q half so the shapes stay the same
+        dva = np.hstack([dva, np.full_like(dva, np.nan)])
+        dvm = np.hstack([dvm, np.full_like(dvm, np.nan)])
 
     # bus voltages
     dvm_bus = dvm[node[mon_bus]]  # (n_mon_bus, 2 * n_asset)

@@ -1,0 +1,331 @@
+"""The ANM projection through its services, on the MV SimBench network (tasks run in-process).
+
+A sunny June day seen from 10:00 UTC (seed 7) shows over-voltage on several MV buses, some of it
+beyond what the batteries and EV chargers can absorb, so generators are curtailed; the same
+network seen for two hours from 02:00 is calm. Between the two the tests check what a control
+room relies on: the run keeps its inputs and is reproducible, alarms are raised once per
+constraint however many reruns see it, an acknowledgement survives reruns, alarms clear
+themselves, and every step is published on the DSO's live stream.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.anm import projection as proj
+from apps.anm.models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
+from apps.anm.services import ProjectionInputError, alarm_acknowledge, projection_request
+from apps.audit.models import AuditEvent
+from apps.grid.models import DERAsset, Network
+from apps.live.models import Event
+from apps.studies.models import StudyRun
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]
+
+UTC = dt.timezone.utc
+SUNNY = dt.datetime(2026, 6, 15, 10, 0, tzinfo=UTC)  # in the past: issued_at = start, so reruns are identical
+CALM = dt.datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+CALM_STEPS = 8
+SEED = 7
+STEPS = 192
+EPISODE_FIELDS = ("element", "pp_index", "name", "kind", "level", "quantiles", "start", "end", "peak_at",
+                  "peak_value", "limit", "unit", "relief_mw", "headroom_mw", "coverable", "flex_assets",
+                  "curtailment", "severity")
+
+
+def project(network, user, *, start=SUNNY, steps=STEPS) -> ProjectionRun:
+    study = projection_request(network=network, requested_by=user, start=start, steps=steps, seed=SEED)
+    study.refresh_from_db()
+    assert study.state == "succeeded", study.error
+    return ProjectionRun.objects.get(study=study)
+
+
+def episode_rows(run: ProjectionRun) -> list[tuple]:
+    return [tuple(getattr(e, f) for f in EPISODE_FIELDS) for e in run.episodes.order_by("start", "element", "pp_index", "kind", "level")]
+
+
+def kinds_on(stream: str) -> list[str]:
+    return list(Event.objects.filter(stream__name=stream).order_by("seq").values_list("kind", flat=True))
+
+
+def open_alarms(network) -> list[Alarm]:
+    return list(Alarm.objects.filter(network=network).exclude(state=Alarm.State.CLEARED).order_by("key"))
+
+
+def violation_keys(run: ProjectionRun) -> set[str]:
+    return {e.key for e in run.episodes.filter(level="violation")}
+
+
+# --- one run -----------------------------------------------------------------------------------
+
+def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv_network, operator):
+    run = project(mv_network, operator)
+    study = run.study
+    assert study.kind == "projection" and study.progress == 100
+    assert study.result["projection"] == run.pk
+
+    # Inputs: enough to rerun it.
+    inputs = run.inputs
+    assert inputs["start"] == SUNNY.isoformat() and inputs["issued_at"] == SUNNY.isoformat()
+    assert (inputs["steps"], inputs["step_minutes"], inputs["seed"]) == (STEPS, 15, SEED)
+    assert inputs["limits"] == proj.limits_dict()
+    assert inputs["curtailment_rule"] == mv_network.curtailment_rule == "lifo"
+    assert inputs["revision"] == mv_network.revision
+    assert inputs["forecast"]  # the forecast's own summary (seed, weather source, profile data set …)
+    assert (run.start, run.issued_at, run.steps, run.step_minutes) == (SUNNY, SUNNY, STEPS, 15)
+
+    # Partitions: one per primary substation, all done.
+    partitions = list(run.partitions.all())
+    assert run.partitions_done == run.partitions_total == len(partitions) >= 1
+    assert all(p.done and not p.error and p.seconds > 0 for p in partitions)
+
+    # Timeline: network totals with P10–P90 bands, 192 quarter-hours from the start.
+    times = run.timeline["times"]
+    assert len(times) == STEPS and times[0] == SUNNY.isoformat()
+    assert times[-1] == (SUNNY + dt.timedelta(minutes=15 * (STEPS - 1))).isoformat()
+    for quantity in ("demand", "pv", "wind", "net_export"):
+        bands = run.timeline[quantity]
+        assert set(bands) == {"p10", "p50", "p90"} and all(len(v) == STEPS for v in bands.values())
+    pv = run.timeline["pv"]
+    assert max(pv["p50"][:16]) > 0 and pv["p50"][56] == 0  # sun at noon, none at 00:00 UTC
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(pv["p10"], pv["p50"], pv["p90"]))
+
+    # Heatmap: the most stressed elements over time.
+    heat = run.heatmap
+    assert heat["times"] == times
+    assert 1 <= len(heat["rows"]) <= proj.HEATMAP_ROWS
+    assert all(len(r["values"]) == STEPS for r in heat["rows"])
+    peaks = [r["peak"] for r in heat["rows"]]
+    assert peaks == sorted(peaks, reverse=True) and peaks[0] > 100  # something is beyond its limit
+
+    # Episodes and summary.
+    episodes = list(run.episodes.all())
+    violations = [e for e in episodes if e.level == "violation"]
+    assert violations, "the sunny day must foresee constraints"
+    assert run.summary["episodes"] == len(episodes)
+    assert run.summary["violations"] == len(violations)
+    assert run.summary["uncoverable"] == sum(1 for e in violations if not e.coverable) >= 1
+    assert run.summary["alarms_active"] == len(open_alarms(mv_network)) == len(violation_keys(run))
+    assert len(run.summary["partition_seconds"]) == run.partitions_total
+    assert run.finished_at is not None
+
+    step = dt.timedelta(minutes=15)
+    for e in episodes:
+        assert e.quantiles and set(e.quantiles) <= {"p10", "p50", "p90"}
+        assert e.quantiles == sorted(set(e.quantiles))  # each scenario named once
+        assert SUNNY <= e.start <= e.peak_at < e.end <= SUNNY + STEPS * step
+        n = round((e.end - e.start) / step)
+        assert len(e.relief_mw) == n
+        if e.level == "violation":
+            assert len(e.headroom_mw) == n
+            assert all(h >= 0 for h in e.headroom_mw)
+            assert e.severity in {"critical", "high", "medium", "low"}
+            assert e.alarm is not None and e.alarm.key == e.key
+            beyond = e.peak_value > e.limit if e.kind != "undervoltage" else e.peak_value < e.limit
+            assert beyond
+            # Coverable exactly when flexibility meets the relief in every interval (stored rounded to 4 dp).
+            if e.coverable:
+                assert all(h >= r - 2e-4 for h, r in zip(e.headroom_mw, e.relief_mw))
+            else:
+                assert any(h < r + 2e-4 for h, r in zip(e.headroom_mw, e.relief_mw))
+        else:
+            assert e.headroom_mw == [] and e.curtailment == [] and e.alarm is None
+    curtailed = [e for e in violations if e.curtailment]
+    assert curtailed and all(not e.coverable for e in curtailed)
+    for e in curtailed:
+        assert all(c["curtail_mw"] >= 0 and e.start <= dt.datetime.fromisoformat(c["at"]) < e.end for c in e.curtailment)
+    coverable = [e for e in violations if e.coverable]
+    assert coverable and not any(e.curtailment for e in coverable)  # flexibility first, curtailment last
+    assert any(e.flex_assets for e in coverable)
+
+
+def test_events_go_to_the_dso_stream_only(mv_network, operator, orgs):
+    run = project(mv_network, operator)
+    kinds = kinds_on(orgs["dso"].stream)
+    assert kinds.count("projection.finished") == 1
+    assert kinds.count("alarm.raised") == len(open_alarms(mv_network)) >= 1
+    assert kinds[0] == "study.queued" and kinds[-2:] == ["study.finished", "projection.finished"]
+    finished = Event.objects.get(stream__name=orgs["dso"].stream, kind="projection.finished")
+    assert finished.payload["id"] == run.pk and finished.payload["network"] == mv_network.pk
+    assert finished.payload["violations"] == run.summary["violations"]
+    raised = Event.objects.filter(stream__name=orgs["dso"].stream, kind="alarm.raised").first()
+    alarm = Alarm.objects.get(pk=raised.payload["id"])
+    assert raised.payload["key"] == alarm.key and raised.payload["state"] == "active"
+    for other in ("agg_a", "agg_b", "tso"):
+        assert kinds_on(orgs[other].stream) == []
+
+
+# --- reproducibility ---------------------------------------------------------------------------
+
+def test_same_inputs_give_the_same_episodes(mv_network, operator):
+    first = project(mv_network, operator)
+    second = project(mv_network, operator)
+    assert second.inputs == first.inputs
+    assert episode_rows(second) == episode_rows(first)
+    assert second.timeline == first.timeline and second.heatmap == first.heatmap
+
+    # Recomputed from the stored inputs alone (no cached forecast or model) the partition is the same.
+    proj._bundles.clear()
+    proj._models.clear()
+    partition = ProjectionPartition.objects.get(run=first, number=0)
+    part = proj.partitions(mv_network)[0]
+    again = proj.project_partition(Network.objects.get(pk=mv_network.pk), first.inputs, part)
+    assert again["episodes"] == partition.episodes
+    assert again["heatmap_rows"] == partition.heatmap_rows
+
+
+# --- alarms across reruns ----------------------------------------------------------------------
+
+def test_alarms_are_merged_across_reruns_acknowledged_and_cleared(mv_network, operator, orgs):
+    stream = orgs["dso"].stream
+    first = project(mv_network, operator)
+    alarms = open_alarms(mv_network)
+    keys = violation_keys(first)
+    assert {a.key for a in alarms} == keys
+    assert all(a.state == "active" and a.last_run_id == first.pk for a in alarms)
+
+    # A rerun that sees the same constraints: the same alarms, refreshed, none added.
+    second = project(mv_network, operator)
+    again = open_alarms(mv_network)
+    assert [a.pk for a in again] == [a.pk for a in alarms]
+    assert all(a.last_run_id == second.pk for a in again)
+    assert Alarm.objects.filter(network=mv_network).count() == len(keys)
+    assert kinds_on(stream).count("alarm.raised") == len(keys)
+    assert {e.alarm_id for e in second.episodes.filter(level="violation")} == {a.pk for a in alarms}
+
+    # An operator acknowledges one: who and when, an audit event, a live event.
+    target = alarms[0]
+    acked = alarm_acknowledge(alarm=target, user=operator)
+    assert acked.state == "acknowledged" and acked.acknowledged_by == operator and acked.acknowledged_at
+    audit = AuditEvent.objects.get(action="alarm.acknowledged")
+    assert (audit.actor, audit.object_id, audit.before, audit.after) == \
+        (operator, str(target.pk), {"state": "active"}, {"state": "acknowledged"})
+    event = Event.objects.get(stream__name=stream, kind="alarm.acknowledged")
+    assert event.payload["id"] == target.pk and event.payload["acknowledged_by"] == operator.username
+    assert alarm_acknowledge(alarm=target, user=operator).state == "acknowledged"  # twice: no-op
+    assert AuditEvent.objects.filter(action="alarm.acknowledged").count() == 1
+
+    # The next run keeps the acknowledgement.
+    third = project(mv_network, operator)
+    kept = Alarm.objects.get(pk=target.pk)
+    assert kept.state == "acknowledged" and kept.acknowledged_by == operator
+    assert kept.acknowledged_at == acked.acknowledged_at and kept.last_run_id == third.pk
+    assert len(open_alarms(mv_network)) == len(keys)
+
+    # A run that no longer sees them clears every one, the acknowledged one too.
+    calm = project(mv_network, operator, start=CALM, steps=CALM_STEPS)
+    assert calm.summary["violations"] == 0 and calm.summary["alarms_active"] == 0
+    assert open_alarms(mv_network) == []
+    cleared = Alarm.objects.filter(network=mv_network)
+    assert all(a.state == "cleared" and a.cleared_at >= a.last_seen_at for a in cleared)
+    assert Alarm.objects.get(pk=target.pk).acknowledged_by == operator  # history kept
+    assert kinds_on(stream).count("alarm.cleared") == len(keys)
+    cleared_ids = {e.payload["id"] for e in Event.objects.filter(stream__name=stream, kind="alarm.cleared")}
+    assert cleared_ids == {a.pk for a in alarms}
+
+    # Nothing left to acknowledge on a cleared alarm.
+    with pytest.raises(ProjectionInputError):
+        alarm_acknowledge(alarm=target, user=operator)
+    assert AuditEvent.objects.filter(action="alarm.acknowledged").count() == 1
+
+    # The constraint coming back raises a new alarm; the cleared ones stay as history.
+    project(mv_network, operator)
+    fresh = open_alarms(mv_network)
+    assert {a.key for a in fresh} == keys and not {a.pk for a in fresh} & {a.pk for a in alarms}
+    assert all(a.state == "active" for a in fresh)
+    assert Alarm.objects.filter(network=mv_network, state="cleared").count() == len(keys)
+
+
+# --- failure -----------------------------------------------------------------------------------
+
+def test_a_failing_partition_fails_the_study_with_a_message(mv_network, operator, orgs, monkeypatch):
+    def explode(network, inputs, part):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(proj, "project_partition", explode)
+    study = projection_request(network=mv_network, requested_by=operator, start=SUNNY, seed=SEED)
+    study.refresh_from_db()
+    assert study.state == "failed"
+    assert "Partition 0 failed: RuntimeError: solver exploded" in study.error
+    run = ProjectionRun.objects.get(study=study)
+    partition = run.partitions.get(number=0)
+    assert not partition.done and "solver exploded" in partition.error
+    assert run.finished_at is None and run.partitions_done == 0
+    assert not ConstraintEpisode.objects.exists() and not Alarm.objects.exists()
+    kinds = kinds_on(orgs["dso"].stream)
+    assert "projection.finished" not in kinds and kinds[-1] == "study.finished"
+
+
+# --- bad requests ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [{"steps": 0}, {"steps": 769}, {"step_minutes": 20}, {"step_minutes": 10}])
+def test_bad_requests_are_refused_before_anything_is_queued(mv_network, operator, kwargs):
+    with pytest.raises(ProjectionInputError):
+        projection_request(network=mv_network, requested_by=operator, start=SUNNY, seed=SEED, **kwargs)
+    assert not StudyRun.objects.exists()
+
+
+def test_more_than_48_hours_is_refused(mv_network, operator):
+    with pytest.raises(ProjectionInputError):
+        projection_request(network=mv_network, requested_by=operator, start=SUNNY, seed=SEED, steps=193)
+
+
+def test_a_naive_start_is_a_clear_input_error(mv_network, operator):
+    with pytest.raises(ProjectionInputError):
+        projection_request(network=mv_network, requested_by=operator, start=dt.datetime(2026, 6, 15, 10, 0), seed=SEED)
+
+
+# --- principles of access ----------------------------------------------------------------------
+
+def _curtailment_facts(network, rule: str):
+    """Run the sunny projection under ``rule``; per curtailed episode the plan with each
+    generator's forecast output at the curtailed interval."""
+    Network.objects.filter(pk=network.pk).update(curtailment_rule=rule)
+    network.refresh_from_db()
+    run = project(network, None)
+    assert run.inputs["curtailment_rule"] == rule
+    bundle = proj.bundle_for(network, run.inputs)
+    pp_index = dict(DERAsset.objects.filter(network=network).values_list("id", "pp_index"))
+    facts = []
+    for e in run.episodes.filter(level="violation").exclude(curtailment=[]):
+        q = next(p for p in proj.PREFERENCE if p in e.quantiles)
+        sgen = bundle.profiles(q)[("sgen", "p_mw")]
+        plan = [(c, float(sgen.loc[dt.datetime.fromisoformat(c["at"]), pp_index[c["asset_id"]]])) for c in e.curtailment]
+        facts.append((e, plan))
+    assert facts, "the sunny day must curtail somewhere"
+    return facts
+
+
+@pytest.fixture
+def dated_generators(mv_network, orgs):
+    """Every generator with its own connection date (later pp_index = connected later)."""
+    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen"))
+    for der in rows:
+        der.connected_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)
+    DERAsset.objects.bulk_update(rows, ["connected_on"])
+    return mv_network
+
+
+def test_lifo_curtails_the_last_connected_generators_fully_first(dated_generators):
+    for episode, plan in _curtailment_facts(dated_generators, "lifo"):
+        dates = [c["connected_on"] for c, _ in plan]
+        assert dates == sorted(dates, reverse=True) and len(set(dates)) == len(dates), episode.key
+        assert len({c["at"] for c, _ in plan}) == 1
+        for c, available in plan[:-1]:
+            assert c["curtail_mw"] == pytest.approx(available, abs=1e-4)  # fully
+        last, available = plan[-1]
+        assert 0 <= last["curtail_mw"] <= available + 1e-4
+
+
+def test_pro_rata_curtails_every_useful_generator_by_the_same_fraction(dated_generators):
+    facts = _curtailment_facts(dated_generators, "pro_rata")
+    several = 0
+    for episode, plan in facts:
+        _, biggest = max(plan, key=lambda item: item[1])
+        fraction = next(c["curtail_mw"] for c, a in plan if a == biggest) / biggest
+        assert 0 < fraction <= 1 + 1e-6
+        for c, available in plan:
+            assert c["curtail_mw"] == pytest.approx(fraction * available, abs=2e-4), episode.key
+        several += len(plan) > 1
+    assert several, "at least one constraint is shared by several generators"
