@@ -11,7 +11,7 @@ from apps.accounts.models import Organisation
 from apps.audit.services import audit_record
 from apps.forecasting.services import forecast_run_issue
 from apps.grid.models import Network
-from apps.live.services import event_publish
+from apps.live.services import event_publish_to_dso
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
 
@@ -26,16 +26,6 @@ KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "un
 
 class ProjectionInputError(ValueError):
     pass
-
-
-def dso_streams() -> list[str]:
-    """Control-room streams: every DSO organisation's."""
-    return [o.stream for o in Organisation.objects.filter(kind=Organisation.Kind.DSO)]
-
-
-def _publish_dso(kind: str, payload: dict) -> None:
-    for stream in dso_streams():
-        event_publish(stream=stream, kind=kind, payload=payload)
 
 
 def projection_request(*, network, requested_by=None, start: dt.datetime | None = None, steps: int = 192,
@@ -137,7 +127,7 @@ def projection_finish(*, run: ProjectionRun) -> None:
     run.finished_at = timezone.now()
     run.save(update_fields=["heatmap", "summary", "finished_at"])
     study_run_succeed(run=study, result={"projection": run.pk, **run.summary})
-    _publish_dso("projection.finished", {"id": run.pk, "network": run.network_id, **run.summary})
+    event_publish_to_dso(kind="projection.finished", payload={"id": run.pk, "network": run.network_id, **run.summary})
 
 
 def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> int:
@@ -161,7 +151,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
                   "unit": episode.unit, "last_seen_at": now, "last_run": run}
         if alarm is None:
             alarm = Alarm.objects.create(network=run.network, key=key, **fields)
-            _publish_dso("alarm.raised", alarm.as_event())
+            event_publish_to_dso(kind="alarm.raised", payload=alarm.as_event())
         else:
             for name, value in fields.items():
                 setattr(alarm, name, value)
@@ -172,7 +162,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
         if key not in seen:
             alarm.state, alarm.cleared_at = Alarm.State.CLEARED, now
             alarm.save(update_fields=["state", "cleared_at"])
-            _publish_dso("alarm.cleared", alarm.as_event())
+            event_publish_to_dso(kind="alarm.cleared", payload=alarm.as_event())
     return len(seen)
 
 
@@ -187,5 +177,5 @@ def alarm_acknowledge(*, alarm: Alarm, user) -> Alarm:
     locked.state, locked.acknowledged_by, locked.acknowledged_at = Alarm.State.ACKNOWLEDGED, user, timezone.now()
     locked.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
     audit_record(actor=user, action="alarm.acknowledged", obj=locked, before=before, after={"state": locked.state})
-    _publish_dso("alarm.acknowledged", locked.as_event())
+    event_publish_to_dso(kind="alarm.acknowledged", payload=locked.as_event())
     return locked

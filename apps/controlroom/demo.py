@@ -8,11 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import Organisation, User
-from apps.grid.models import Bus, DERAsset, Load, Network, Premise, Substation
+from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.services import network_import_simbench
 
 DEMO_NETWORK_CODE = "1-MVLV-rural-all-2-sw"

@@ -11,14 +11,12 @@ from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import Organisation
 from apps.audit.services import audit_record
 from apps.grid.models import Network
-from apps.live.services import event_publish
+from apps.live.services import event_publish_to_dso
 
 from .actuals import ActualsSource, get_actuals_source, local_wall_clock
 from .bundle import QUANTILES, ForecastBundle
@@ -279,9 +277,6 @@ def _round(values) -> list[float]:
     return [round(float(v), 6) for v in values]
 
 
-def _dso_streams() -> list[str]:
-    return [org.stream for org in Organisation.objects.filter(kind=Organisation.Kind.DSO)]
-
 
 def forecast_run_issue(*, network: Network, issued_at: dt.datetime | None = None, steps: int = 192,
                        step_minutes: int = 15, seed: int | None = None, bundle: ForecastBundle | None = None,
@@ -322,9 +317,8 @@ def forecast_run_issue(*, network: Network, issued_at: dt.datetime | None = None
         audit_record(actor=actor, action="forecast.issued", obj=run,
                      after={"network": network.pk, "issued_at": run.issued_at.isoformat(), "steps": run.steps,
                             "seed": run.seed, "weather": run.weather_source})
-        for stream in _dso_streams():
-            event_publish(stream=stream, kind="forecast.issued", payload={
-                "id": run.pk, "network": network.pk, "issued_at": run.issued_at.isoformat(), "steps": run.steps})
+        event_publish_to_dso(kind="forecast.issued", payload={
+            "id": run.pk, "network": network.pk, "issued_at": run.issued_at.isoformat(), "steps": run.steps})
     return run
 
 

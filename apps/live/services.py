@@ -53,3 +53,11 @@ def event_publish(*, stream: str, kind: str, payload: dict) -> Event:
     message = event.as_message()
     transaction.on_commit(lambda: _push(message))
     return event
+
+
+def event_publish_to_dso(*, kind: str, payload: dict) -> None:
+    """Publish to the control room: every DSO organisation's stream."""
+    from apps.accounts.models import Organisation
+
+    for organisation in Organisation.objects.filter(kind=Organisation.Kind.DSO):
+        event_publish(stream=organisation.stream, kind=kind, payload=payload)

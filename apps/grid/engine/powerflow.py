@@ -17,7 +17,7 @@ from power_grid_model import CalculationMethod, ComponentType, DatasetType, Powe
 from power_grid_model.errors import PowerGridError
 
 from .errors import EmptyNetworkError, InputShapeError, InvalidInputError, PowerFlowError
-from .model import BRANCH_LINE, BRANCH_TRAFO, NetworkModel
+from .model import BRANCH_LINE, NetworkModel
 from .pgm_input import PgmLayout, pgm_input_data, pgm_layout
 
 DEFAULT_CHUNK_STEPS = 4096
