@@ -54,7 +54,7 @@ def network_run_snapshot(request, pk: int):
 
 
 def portal(request):
-    premises = premises_for(request.user).prefetch_related("der_assets", "loads")
+    premises = premises_for(request.user).prefetch_related("der_assets", "loads").order_by("reference", "name")
     return render(request, "controlroom/portal.html", {
         "premises": premises,
         "assets": der_assets_for(request.user).order_by("premise__name", "kind"),
