@@ -115,7 +115,10 @@ def projection_finish(*, run: ProjectionRun) -> None:
         ConstraintEpisode(run=run, **{k: dt.datetime.fromisoformat(v) if k in times else v for k, v in row.items()})
         for row in rows
     ])
-    alarms = alarms_update(run=run, episodes=episodes)
+    # Alarms follow the most recently requested run: one that finishes after a newer run (two
+    # workers, or a manual run overtaking a scheduled one) keeps its episodes but leaves alarms be.
+    superseded = ProjectionRun.objects.filter(network=run.network, finished_at__isnull=False, pk__gt=run.pk).exists()
+    alarms = None if superseded else alarms_update(run=run, episodes=episodes)
     heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
     run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[: proj.HEATMAP_ROWS]}
     violations = [e for e in episodes if e.level == "violation"]

@@ -329,3 +329,20 @@ def test_pro_rata_curtails_every_useful_generator_by_the_same_fraction(dated_gen
             assert c["curtail_mw"] == pytest.approx(fraction * available, abs=2e-4), episode.key
         several += len(plan) > 1
     assert several, "at least one constraint is shared by several generators"
+
+
+def test_a_run_finishing_after_a_newer_one_leaves_alarms_alone(mv_network, operator):
+    """Out-of-order completion: the older run stores its episodes but the alarms stay as the
+    newer run left them."""
+    from apps.anm import services as anm_services
+
+    older = project(mv_network, operator)
+    assert Alarm.objects.filter(network=mv_network, state="active").exists()
+    newer = project(mv_network, operator, start=CALM, steps=8)
+    assert not Alarm.objects.filter(network=mv_network).exclude(state="cleared").exists()
+    # Pretend the older run is only now finishing: the newer run has already cleared everything.
+    ConstraintEpisode.objects.filter(run=older).delete()
+    anm_services.projection_finish(run=ProjectionRun.objects.get(pk=older.pk))
+    assert newer.pk > older.pk
+    assert ConstraintEpisode.objects.filter(run=older).exists()
+    assert not Alarm.objects.filter(network=mv_network).exclude(state="cleared").exists()
