@@ -45,5 +45,6 @@ def test_admin_lists_every_model(client, admin_user):
     client.force_login(admin_user)
     page = client.get("/admin/").content.decode()
     for label in ("Organisations", "Users", "Audit events", "Networks", "Buses", "Lines", "Transformers", "Switches",
-                  "DER assets", "Premises", "Loads", "Feeders", "Substations", "Study runs", "Events"):
+                  "DER assets", "Premises", "Loads", "Feeders", "Substations", "Study runs", "Events",
+                  "Projection runs", "Constraint episodes", "Alarms", "Weather zones", "Weather forecasts"):
         assert label in page, label
