@@ -248,7 +248,7 @@ def measure(label: str, network, user, start: dt.datetime, args, stages: Stages)
           f"coverable by flexibility), {summary['alarms_active']} open alarms")
     sens = median_run["calls"]
     print(f"  sensitivities: {sens.get('sensitivities', 0)} linearisations, {sens.get('sensitivities:n', 0)} asset buses "
-          f"(x2 right-hand sides: P and Q) in the median warm run")
+          f"(one right-hand side each: headroom needs the P half only) in the median warm run")
     print(f"  cold run (first in process): {cold['s']:7.2f} s")
     print(f"  warm runs:                   {', '.join(f'{s:.2f}' for s in warm_s)} s  -> median {statistics.median(warm_s):.2f} s")
     print("  where the time goes (cold | warm median run):")
