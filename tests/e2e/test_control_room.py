@@ -87,3 +87,20 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
         assert errors == []
     alarm.refresh_from_db()
     assert alarm.state == "acknowledged" and alarm.acknowledged_by == operator
+
+
+def test_engineer_issues_a_forecast_and_sees_bands_and_accuracy(browser, mv_network, engineer):
+    with daphne_server() as base:
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", "eng")
+        page.fill("input[name=password]", "pw")
+        page.click("button[type=submit]")
+        page.goto(f"{base}/forecasting/")
+        page.click("#backfill")  # issue past forecasts and score them
+        page.wait_for_selector("#forecast-figure .main-svg", timeout=60_000)
+        assert page.locator("#accuracy tbody tr").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "engineer-forecasts.png"), full_page=True)
+        assert errors == []
