@@ -45,7 +45,8 @@ class ProjectionPartition(models.Model):
 
 
 class Alarm(models.Model):
-    """One alarm per foreseen constraint (element + kind), however many reruns see it."""
+    """One alarm per foreseen constraint (element + kind), however many reruns see it. An
+    acknowledgement holds until a later run finds the constraint more severe."""
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"

@@ -156,9 +156,14 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
             alarm = Alarm.objects.create(network=run.network, key=key, **fields)
             event_publish_to_dso(kind="alarm.raised", payload=alarm.as_event())
         else:
+            escalated = alarm.state == Alarm.State.ACKNOWLEDGED and ORDER[episode.severity] < ORDER[alarm.severity]
             for name, value in fields.items():
                 setattr(alarm, name, value)
+            if escalated:  # worse than what the operator acknowledged: ask again
+                alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = Alarm.State.ACTIVE, None, None
             alarm.save()
+            if escalated:
+                event_publish_to_dso(kind="alarm.escalated", payload=alarm.as_event())
         ConstraintEpisode.objects.filter(run=run, element=episode.element, pp_index=episode.pp_index,
                                          kind=episode.kind, level="violation").update(alarm=alarm)
     for key, alarm in open_alarms.items():

@@ -346,3 +346,16 @@ def test_a_run_finishing_after_a_newer_one_leaves_alarms_alone(mv_network, opera
     assert newer.pk > older.pk
     assert ConstraintEpisode.objects.filter(run=older).exists()
     assert not Alarm.objects.filter(network=mv_network).exclude(state="cleared").exists()
+
+
+def test_an_acknowledged_alarm_that_gets_worse_asks_again(mv_network, operator):
+    project(mv_network, operator)
+    alarm = Alarm.objects.filter(network=mv_network, state="active").order_by("id").first()
+    alarm_acknowledge(alarm=alarm, user=operator)
+    # As if the acknowledged forecast had been milder than what the next run sees.
+    Alarm.objects.filter(pk=alarm.pk).update(severity="low")
+    project(mv_network, operator)
+    alarm.refresh_from_db()
+    assert alarm.state == "active" and alarm.severity != "low"
+    assert alarm.acknowledged_by is None and alarm.acknowledged_at is None
+    assert Event.objects.filter(kind="alarm.escalated", payload__id=alarm.pk).exists()
