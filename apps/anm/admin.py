@@ -3,21 +3,28 @@ from django.contrib import admin
 from .models import Alarm, ConstraintEpisode, ProjectionRun
 
 
+class ComputedAdmin(admin.ModelAdmin):
+    """Projections, episodes and alarms are made by the ANM, not typed in."""
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(ProjectionRun)
-class ProjectionRunAdmin(admin.ModelAdmin):
+class ProjectionRunAdmin(ComputedAdmin):
     list_display = ("id", "network", "start", "issued_at", "steps", "partitions_done", "partitions_total", "finished_at")
     readonly_fields = ("inputs", "summary")
     exclude = ("timeline", "heatmap")
 
 
 @admin.register(ConstraintEpisode)
-class ConstraintEpisodeAdmin(admin.ModelAdmin):
+class ConstraintEpisodeAdmin(ComputedAdmin):
     list_display = ("run", "element", "name", "kind", "level", "severity", "start", "peak_value", "limit", "coverable")
     list_filter = ("kind", "level", "severity", "coverable")
 
 
 @admin.register(Alarm)
-class AlarmAdmin(admin.ModelAdmin):
+class AlarmAdmin(ComputedAdmin):
     list_display = ("title", "network", "severity", "state", "breach_at", "acknowledged_by", "acknowledged_at", "cleared_at")
     list_filter = ("state", "severity", "network")
     readonly_fields = ("acknowledged_by", "acknowledged_at", "cleared_at", "first_seen_at", "last_seen_at")
