@@ -47,10 +47,8 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
         "step_minutes": int(step_minutes), "seed": int(seed if seed is not None else start.timestamp() // 60),
         "limits": proj.limits_dict(), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
     }
-    with transaction.atomic():
-        run = study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
-                               requested_by=requested_by, organisation=organisation)
-    return run
+    return study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
+                            requested_by=requested_by, organisation=organisation)
 
 
 @transaction.atomic
@@ -105,6 +103,7 @@ def projection_partition_store(*, run: ProjectionRun, number: int, data: dict) -
     projection_finish(run=locked)
 
 
+@transaction.atomic
 def projection_finish(*, run: ProjectionRun) -> None:
     """All partitions are in: store episodes, update alarms, finish the study, tell the room."""
     study = run.study
@@ -133,6 +132,7 @@ def projection_finish(*, run: ProjectionRun) -> None:
     event_publish_to_dso(kind="projection.finished", payload={"id": run.pk, "network": run.network_id, **run.summary})
 
 
+@transaction.atomic
 def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> int:
     """One alarm per foreseen violation (element + kind): raised once, refreshed by later runs
     (acknowledgement kept), cleared when a run no longer sees it. Returns the open count."""
