@@ -89,3 +89,53 @@ def celery_worker():
                    "--pool", "solo", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
                   "celery-worker", ready="ready."):
         yield
+
+
+def session_cookie(user) -> str:
+    """A session cookie header value for ``user`` (the session row is committed: transactional_db)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout: float = 180) -> tuple:
+    """Subscribe to the live socket as ``user``, POST ``body`` to ``path`` with the user's API
+    token, and collect events until one of kind ``until`` arrives.
+
+    Returns
+    -------
+    ``(response, events)``.
+    """
+    import asyncio
+    import json
+
+    import requests
+    import websockets
+    from rest_framework.authtoken.models import Token
+
+    cookie = session_cookie(user)
+    token = Token.objects.get_or_create(user=user)[0].key
+    ws_url = base.replace("http", "ws") + "/ws/live/?after=0"
+
+    async def listen() -> list[dict]:
+        events = []
+        async with websockets.connect(ws_url, additional_headers={"Cookie": cookie, "Origin": base}) as socket:
+            async with asyncio.timeout(timeout):
+                while True:
+                    events.append(json.loads(await socket.recv()))
+                    if events[-1]["kind"] == until:
+                        return events
+
+    async def scenario():
+        listener = asyncio.create_task(listen())
+        await asyncio.sleep(1.0)  # subscribed before the work starts
+        response = await asyncio.to_thread(requests.post, f"{base}{path}", json=body,
+                                           headers={"Authorization": f"Token {token}"}, timeout=30)
+        if response.status_code != 201:
+            listener.cancel()
+            return response, []
+        return response, await listener
+
+    return asyncio.run(scenario())

@@ -48,3 +48,13 @@ def test_admin_lists_every_model(client, admin_user):
                   "DER assets", "Premises", "Loads", "Feeders", "Substations", "Study runs", "Events",
                   "Projection runs", "Constraint episodes", "Alarms", "Weather zones", "Weather forecasts"):
         assert label in page, label
+
+
+def test_network_picker_links_every_network(client, operator, mv_network):
+    from apps.grid.models import Network
+
+    other = Network.objects.create(name="Second grid")
+    client.force_login(operator)
+    for url in (f"/networks/{mv_network.pk}/", f"/anm/networks/{mv_network.pk}/"):
+        page = client.get(url).content.decode()
+        assert f'value="{url.replace(str(mv_network.pk), str(other.pk))}" >Second grid' in page
