@@ -65,6 +65,12 @@ class Substation(NetworkElement):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     busbar = models.ForeignKey("Bus", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    firm_capacity_mva = models.FloatField(
+        null=True, blank=True,
+        help_text="Firm (N-1) capacity, EREC P2/8. Blank: the transformers' ratings less the largest unit.")
+    reverse_power_mw = models.FloatField(
+        null=True, blank=True,
+        help_text="Reverse-power (export) capability of the primary. Blank: equal to the firm capacity.")
 
     class Meta:
         ordering = ["kind", "name"]
@@ -76,6 +82,11 @@ class Feeder(NetworkElement):
     head_line = models.ForeignKey("Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     vn_kv = models.FloatField()
     capacity_mva = models.FloatField(help_text="Thermal capacity of the head-end line.")
+    export_limit_mw = models.FloatField(
+        null=True, blank=True,
+        help_text="Reverse-power limit at the feeder head (e.g. protection). Blank: the head line's thermal rating governs.")
+    import_limit_mw = models.FloatField(
+        null=True, blank=True, help_text="Forward-power limit at the feeder head. Blank: the head line's thermal rating governs.")
 
     class Meta:
         ordering = ["substation__name", "name"]
@@ -88,8 +99,12 @@ class Bus(IndexedElement):
     subnet = models.CharField(max_length=100, blank=True)
     volt_level = models.IntegerField(null=True, blank=True)
     in_service = models.BooleanField(default=True)
-    min_vm_pu = models.FloatField(null=True, blank=True)
-    max_vm_pu = models.FloatField(null=True, blank=True)
+    min_vm_pu = models.FloatField(null=True, blank=True, help_text="As imported (pandapower OPF limit); not used for alarms.")
+    max_vm_pu = models.FloatField(null=True, blank=True, help_text="As imported (pandapower OPF limit); not used for alarms.")
+    site_vmin_pu = models.FloatField(
+        null=True, blank=True, help_text="Site-specific lower voltage limit; blank: the network's limit for this voltage level.")
+    site_vmax_pu = models.FloatField(
+        null=True, blank=True, help_text="Site-specific upper voltage limit; blank: the network's limit for this voltage level.")
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
     substation = models.ForeignKey(Substation, null=True, blank=True, on_delete=models.SET_NULL, related_name="buses")
@@ -144,6 +159,11 @@ class Transformer(IndexedElement):
     tap_step_degree = models.FloatField(null=True, blank=True)
     tap_pos = models.FloatField(null=True, blank=True)
     tap_changer_type = models.CharField(max_length=20, blank=True)
+    oltc_enabled = models.BooleanField(
+        default=False, help_text="On-load tap changer regulates the LV busbar voltage (primary transformers).")
+    oltc_vm_set_pu = models.FloatField(null=True, blank=True, help_text="OLTC target voltage at the LV busbar (pu).")
+    oltc_band_pu = models.FloatField(
+        null=True, blank=True, help_text="OLTC bandwidth (pu, total): no tap change while |V - target| <= band / 2.")
     parallel = models.IntegerField(default=1)
     df = models.FloatField(default=1.0)
     in_service = models.BooleanField(default=True)
@@ -238,6 +258,16 @@ class DERAsset(IndexedElement):
         OPERATIONAL = "operational", "Operational"
         OUT_OF_SERVICE = "out_of_service", "Out of service"
 
+    class ConnectionType(models.TextChoices):
+        FIRM = "firm", "Firm"
+        FLEXIBLE = "flexible", "Flexible (ANM)"
+        G98 = "g98", "Micro-generation (G98)"
+
+    class OperatingMode(models.TextChoices):
+        SELF_CONSUMPTION = "self_consumption", "Self-consumption"
+        SCHEDULE = "schedule", "Aggregator schedule"
+        TELEMETRY = "telemetry", "Telemetry"
+
     STATUS_COLOURS = {"planned": "grey", "commissioned": "blue", "operational": "green", "out_of_service": "red"}
     LIVE_STATUSES = (Status.COMMISSIONED, Status.OPERATIONAL)
 
@@ -265,6 +295,17 @@ class DERAsset(IndexedElement):
     subnet = models.CharField(max_length=100, blank=True)
     volt_level = models.IntegerField(null=True, blank=True)
     connected_on = models.DateField(null=True, blank=True)
+    connection_type = models.CharField(
+        max_length=20, choices=ConnectionType.choices, default=ConnectionType.FIRM,
+        help_text="Only flexible (ANM) connections may be curtailed by the ANM.")
+    offer_accepted_on = models.DateField(
+        null=True, blank=True, help_text="Connection-offer acceptance date: the LIFO order of flexible connections.")
+    efficiency_percent = models.FloatField(null=True, blank=True, help_text="Battery one-way efficiency (%).")
+    reserve_percent = models.FloatField(
+        null=True, blank=True, help_text="Battery state of charge kept in reserve (backup, must-run); not offered as flexibility.")
+    operating_mode = models.CharField(
+        max_length=20, choices=OperatingMode.choices, blank=True,
+        help_text="How a battery runs when nobody dispatches it.")
 
     class Meta(IndexedElement.Meta):
         verbose_name = "DER asset"
@@ -279,3 +320,47 @@ class DERAsset(IndexedElement):
     @property
     def status_colour(self) -> str:
         return self.STATUS_COLOURS[self.status]
+
+
+class VoltageLimit(models.Model):
+    """Statutory voltage limits of one voltage level of a network (UK: ESQCR 2002 reg. 27).
+    A bus uses the row whose range holds its nominal voltage, unless the site has its own."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="voltage_limits")
+    name = models.CharField(max_length=100)
+    vn_kv_min = models.FloatField(help_text="Nominal voltage from (kV, inclusive)")
+    vn_kv_max = models.FloatField(help_text="Nominal voltage below (kV, exclusive)")
+    vmin_pu = models.FloatField()
+    vmax_pu = models.FloatField()
+
+    class Meta:
+        ordering = ["network", "vn_kv_min"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.vmin_pu:.2f}-{self.vmax_pu:.2f} pu"
+
+
+class ThermalRating(models.Model):
+    """Seasonal continuous ratings and the cyclic allowance of one class of branch (UK: ENA ER
+    P27 overhead lines, P17 cables, P15 / IEC 60076-7 transformers). The registry rating of a
+    branch (``max_i_ka`` / ``sn_mva``) is its summer continuous rating."""
+
+    class BranchClass(models.TextChoices):
+        OVERHEAD = "overhead", "Overhead line"
+        CABLE = "cable", "Underground cable"
+        TRANSFORMER = "transformer", "Transformer"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="thermal_ratings")
+    branch_class = models.CharField(max_length=20, choices=BranchClass.choices)
+    winter_factor = models.FloatField(default=1.0, help_text="Continuous rating in Nov-Feb / summer rating")
+    spring_autumn_factor = models.FloatField(default=1.0, help_text="Continuous rating in Mar-Apr and Sep-Oct / summer rating")
+    cyclic_percent = models.FloatField(default=100.0, help_text="Cyclic / emergency rating, % of the continuous rating")
+    cyclic_minutes = models.PositiveIntegerField(
+        default=0, help_text="How long the branch may run between its continuous and cyclic ratings before it is a violation")
+
+    class Meta:
+        ordering = ["network", "branch_class"]
+        constraints = [models.UniqueConstraint(fields=["network", "branch_class"], name="thermal_rating_unique_class")]
+
+    def __str__(self) -> str:
+        return f"{self.get_branch_class_display()} ratings of {self.network}"

@@ -61,6 +61,7 @@ def network_import(*, net: pp.pandapowerNet, name: str, source: str, actor=None,
             existing.delete()
         network = Network.objects.create(name=name, source=source, f_hz=float(net.f_hz), sn_mva=float(net.sn_mva))
         counts = import_net(network, net)
+        network_limits_ensure(network=network)
         audit_record(actor=actor, action="network.imported", obj=network, after={"source": source, **counts})
     log.info("imported network %s from %s: %s", name, source, counts)
     return network
@@ -78,3 +79,21 @@ def network_import_json(*, text: str, name: str, filename: str = "", actor=None,
 
 def network_export_json(*, network: Network) -> str:
     return pp.to_json(export_net(network))
+
+
+def network_limits_ensure(*, network: Network) -> None:
+    """Give a network the UK default voltage limits and thermal ratings it does not have yet."""
+    from .limits import UK_THERMAL_RATINGS, UK_VOLTAGE_LIMITS
+    from .models import ThermalRating, VoltageLimit
+
+    if not network.voltage_limits.exists():
+        VoltageLimit.objects.bulk_create([
+            VoltageLimit(network=network, name=name, vn_kv_min=lo, vn_kv_max=hi, vmin_pu=vmin, vmax_pu=vmax)
+            for name, lo, hi, vmin, vmax in UK_VOLTAGE_LIMITS
+        ])
+    have = set(network.thermal_ratings.values_list("branch_class", flat=True))
+    ThermalRating.objects.bulk_create([
+        ThermalRating(network=network, branch_class=cls, winter_factor=w, spring_autumn_factor=sa,
+                      cyclic_percent=cyc, cyclic_minutes=minutes)
+        for cls, (w, sa, cyc, minutes) in UK_THERMAL_RATINGS.items() if cls not in have
+    ])
