@@ -60,7 +60,8 @@ class Alarm(models.Model):
         LOW = "low", "Low"
 
     network = models.ForeignKey("grid.Network", on_delete=models.CASCADE, related_name="alarms")
-    key = models.CharField(max_length=120, help_text="element:pp_index:kind")
+    key = models.CharField(max_length=120, help_text="location:index:kind")
+    voltage_level = models.CharField(max_length=5, default="mv")
     title = models.CharField(max_length=300)
     state = models.CharField(max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True)
     severity = models.CharField(max_length=20, choices=Severity.choices)
@@ -96,16 +97,25 @@ class Alarm(models.Model):
 
 
 class ConstraintEpisode(models.Model):
-    """A constraint a projection run foresees, merged across the quantile scenarios."""
+    """A constraint a projection run foresees at one constraint location, merged across the cases."""
 
     run = models.ForeignKey(ProjectionRun, on_delete=models.CASCADE, related_name="episodes")
     alarm = models.ForeignKey(Alarm, null=True, blank=True, on_delete=models.SET_NULL, related_name="episodes")
-    element = models.CharField(max_length=10)  # bus, line, trafo, feeder, primary
+    element = models.CharField(max_length=10)  # the location: feeder, trafo, primary, line, busbar
     pp_index = models.IntegerField()
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20)  # thermal, overvoltage, undervoltage, export, import
     level = models.CharField(max_length=10)  # violation, prealarm
-    quantiles = models.JSONField(default=list, help_text="Scenarios that show it, e.g. ['p50', 'p90']")
+    direction = models.CharField(max_length=10, blank=True, help_text="export-type or import-type")
+    voltage_level = models.CharField(max_length=5, blank=True, help_text="mv (the ANM list) or lv (planning list)")
+    case = models.CharField(max_length=10, blank=True, help_text="The case whose numbers are shown (export, median, import)")
+    cases = models.JSONField(default=list, help_text="Cases that see it, e.g. ['export', 'median']")
+    worst = models.JSONField(default=dict, help_text="The worst element: element, pp_index, name")
+    members = models.JSONField(default=list, help_text="Every element affected, worst first")
+    members_count = models.PositiveIntegerField(default=1)
+    voltage_support = models.JSONField(default=dict, blank=True, help_text="Reactive power and OLTC target before curtailment")
+    uncleared_mw = models.FloatField(default=0.0, help_text="What even full curtailment of the group leaves")
+    confirmed = models.BooleanField(null=True, help_text="A re-solve with the plan applied clears it")
     start = models.DateTimeField()
     end = models.DateTimeField()
     peak_at = models.DateTimeField()
@@ -125,3 +135,24 @@ class ConstraintEpisode(models.Model):
     @property
     def key(self) -> str:
         return f"{self.element}:{self.pp_index}:{self.kind}"
+
+
+class CurtailmentInstruction(models.Model):
+    """Curtailment the ANM instructs for one interval: the first interval of the live projection's
+    plan. One row per generator and interval (a rerun within the interval replaces it), so the
+    sum is each generator's cumulative curtailment."""
+
+    network = models.ForeignKey("grid.Network", on_delete=models.CASCADE, related_name="curtailments")
+    der = models.ForeignKey("grid.DERAsset", on_delete=models.CASCADE, related_name="curtailments")
+    interval_start = models.DateTimeField()
+    interval_minutes = models.PositiveIntegerField(default=15)
+    mw = models.FloatField()
+    run = models.ForeignKey(ProjectionRun, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-interval_start"]
+        constraints = [models.UniqueConstraint(fields=["der", "interval_start"], name="curtailment_one_per_interval")]
+
+    @property
+    def mwh(self) -> float:
+        return self.mw * self.interval_minutes / 60.0

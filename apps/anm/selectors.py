@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from .calc.severity import ORDER
 from .figures import heatmap_figure, timeline_figure
-from .models import Alarm, ConstraintEpisode, ProjectionRun
+from .models import Alarm, ConstraintEpisode, CurtailmentInstruction, ProjectionRun
+from .services import location_title
 
 CARDS = 24
 
@@ -31,32 +32,52 @@ def _episode_card(e: ConstraintEpisode) -> dict:
     at = e.relief_mw.index(relief_peak) if e.relief_mw else 0
     return {
         "id": e.pk, "element": e.element, "name": e.name, "kind": e.kind, "severity": e.severity,
+        "title": location_title(kind=e.kind, element=e.element, name=e.name, direction=e.direction),
+        "direction": e.direction, "voltage_level": e.voltage_level,
         "start": e.start.isoformat(), "end": e.end.isoformat(), "peak_at": e.peak_at.isoformat(),
-        "peak_value": e.peak_value, "limit": e.limit, "unit": e.unit, "quantiles": e.quantiles,
+        "peak_value": e.peak_value, "limit": e.limit, "unit": e.unit, "case": e.case, "cases": e.cases,
+        "worst": e.worst, "members": [m["name"] for m in e.members[:12]], "members_count": e.members_count,
         "relief_peak_mw": relief_peak, "headroom_at_peak_mw": e.headroom_mw[at] if e.headroom_mw else 0.0,
-        "coverable": e.coverable, "flex_assets": e.flex_assets[:3], "curtailment": e.curtailment,
-        "alarm": e.alarm_id,
+        "coverable": e.coverable, "flex_assets": e.flex_assets[:3], "voltage_support": e.voltage_support,
+        "curtailment": [{k: c[k] for k in ("asset_id", "name", "peak_mw", "mwh", "connected_on") if k in c}
+                        for c in e.curtailment],
+        "uncleared_mw": e.uncleared_mw, "confirmed": e.confirmed, "alarm": e.alarm_id,
     }
 
 
+def curtailment_totals(network, *, limit: int = 10) -> list[dict]:
+    """Cumulative curtailment instructed per generator (MWh), largest first."""
+    from django.db.models import ExpressionWrapper, F, FloatField, Sum
+
+    energy = ExpressionWrapper(F("mw") * F("interval_minutes") / 60.0, output_field=FloatField())
+    rows = (CurtailmentInstruction.objects.filter(network=network).values("der_id", "der__name")
+            .annotate(mwh=Sum(energy)).order_by("-mwh")[:limit])
+    return [{"asset_id": r["der_id"], "name": r["der__name"], "mwh": round(r["mwh"], 4)} for r in rows]
+
+
 def projection_payload(network) -> dict:
-    """Everything the projections view draws: run facts, figures, episode cards, alarms."""
+    """Everything the projections view draws: run facts, figures, the MV/primary constraint
+    locations the ANM manages, the LV planning list, alarms."""
     run = latest_projection(network)
     alarms = alarm_rows(open_alarms(network))
+    base = {"network": network.pk, "alarms": alarms, "episodes": [], "lv_episodes": [], "heatmap": None,
+            "timeline": None, "curtailment": curtailment_totals(network)}
     if run is None:
-        return {"network": network.pk, "run": None, "alarms": alarms, "episodes": [], "heatmap": None, "timeline": None}
+        return {**base, "run": None}
     violations = list(run.episodes.filter(level="violation"))
     violations.sort(key=lambda e: (ORDER.get(e.severity, 9), e.start))
+    mv = [e for e in violations if e.voltage_level != "lv"]
+    lv = [e for e in violations if e.voltage_level == "lv"]
     return {
-        "network": network.pk,
+        **base,
         "run": {
             "id": run.pk, "study": run.study_id, "start": run.start.isoformat(), "issued_at": run.issued_at.isoformat(),
             "finished_at": run.finished_at.isoformat(), "steps": run.steps, "step_minutes": run.step_minutes,
             "age_s": (timezone.now() - run.finished_at).total_seconds(), "summary": run.summary,
-            "prealarms": run.episodes.filter(level="prealarm").count(),
+            "prealarms": run.episodes.filter(level="prealarm", voltage_level="mv").count(),
         },
-        "episodes": [_episode_card(e) for e in violations[:CARDS]],
-        "alarms": alarms,
+        "episodes": [_episode_card(e) for e in mv[:CARDS]],
+        "lv_episodes": [_episode_card(e) for e in lv[:CARDS]],
         "heatmap": heatmap_figure(run.heatmap),
         "timeline": timeline_figure(run.timeline),
     }

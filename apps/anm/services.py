@@ -22,6 +22,16 @@ from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
 STEP_MINUTES = 15
 KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
                "export": "Reverse power flow (export limit)", "import": "Import limit"}
+LOCATION_LABELS = {"feeder": "feeder", "trafo": "transformer", "primary": "", "line": "line", "busbar": "busbar"}
+
+
+def location_title(*, kind: str, element: str, name: str, direction: str = "") -> str:
+    """How a constraint location is named to the room, e.g. 'Over-voltage on feeder MV1.101 F2'."""
+    label = KIND_LABELS.get(kind, kind)
+    if kind == "thermal" and direction:
+        label += " (export)" if direction == "export" else " (import)"
+    where = "at the primary substation" if element == "primary" else f"on {LOCATION_LABELS.get(element, element)} {name}"
+    return f"{label} {where}"
 
 
 class ProjectionInputError(ValueError):
@@ -45,7 +55,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
     parameters = {
         "start": start.isoformat(), "issued_at": min(now, start).isoformat(), "steps": int(steps),
         "step_minutes": int(step_minutes), "seed": int(seed if seed is not None else start.timestamp() // 60),
-        "limits": proj.limits_dict(), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
+        "limits": proj.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
     }
     return study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
                             requested_by=requested_by, organisation=organisation)
@@ -121,15 +131,57 @@ def projection_finish(*, run: ProjectionRun) -> None:
     heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
     run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[: proj.HEATMAP_ROWS]}
     violations = [e for e in episodes if e.level == "violation"]
+    mv = [e for e in violations if e.voltage_level == "mv"]
+    midday_export = {e.key for e in mv if e.direction == "export" and _covers_midday(e)}
     run.summary = {
         "episodes": len(episodes), "violations": len(violations),
-        "uncoverable": sum(1 for e in violations if not e.coverable),
+        "mv_locations": len({e.key.rsplit(":", 1)[0] for e in mv}),
+        "lv_locations": len({e.key.rsplit(":", 1)[0] for e in violations if e.voltage_level == "lv"}),
+        "export_locations": len({k.rsplit(":", 1)[0] for k in midday_export}),
+        "uncoverable": sum(1 for e in mv if not e.coverable),
         "alarms_active": alarms, "partition_seconds": [p.seconds for p in run.partitions.all()],
     }
+    if not superseded:
+        curtailment_instruct(run=run, episodes=mv)
     run.finished_at = timezone.now()
     run.save(update_fields=["heatmap", "summary", "finished_at"])
     study_run_succeed(run=study, result={"projection": run.pk, **run.summary})
     event_publish_to_dso(kind="projection.finished", payload={"id": run.pk, "network": run.network_id, **run.summary})
+
+
+def _covers_midday(episode: ConstraintEpisode) -> bool:
+    """True when the episode runs over 11:00–15:00 UTC (the solar peak) on some day."""
+    t = episode.start
+    while t < episode.end:
+        if 11 <= t.hour < 15:
+            return True
+        t += dt.timedelta(minutes=15)
+    return False
+
+
+def curtailment_instruct(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> int:
+    """Record the curtailment a live projection instructs for its first interval (the one the
+    ANM acts on now); a rerun in the same interval replaces it. Returns the number of generators."""
+    from .models import CurtailmentInstruction
+
+    if run.start > run.issued_at + dt.timedelta(minutes=run.step_minutes):
+        return 0  # a look-ahead run instructs nothing
+    first = run.start
+    mw: dict[int, float] = {}
+    for episode in episodes:
+        if episode.start > first:
+            continue
+        offset = int((first - episode.start).total_seconds() // (run.step_minutes * 60))
+        for row in episode.curtailment:
+            values = row.get("mw") or []
+            if offset < len(values) and values[offset] > 0:
+                mw[row["asset_id"]] = max(mw.get(row["asset_id"], 0.0), float(values[offset]))
+    CurtailmentInstruction.objects.filter(network=run.network, interval_start=first).exclude(der_id__in=mw).delete()
+    for der_id, value in mw.items():
+        CurtailmentInstruction.objects.update_or_create(
+            der_id=der_id, interval_start=first,
+            defaults={"network": run.network, "mw": value, "interval_minutes": run.step_minutes, "run": run})
+    return len(mw)
 
 
 @transaction.atomic
@@ -141,16 +193,16 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
     open_alarms = {a.key: a for a in Alarm.objects.select_for_update().filter(network=run.network).exclude(state=Alarm.State.CLEARED)}
     seen: dict[str, ConstraintEpisode] = {}
     for episode in episodes:
-        if episode.level != "violation":
-            continue
+        if episode.level != "violation" or episode.voltage_level != "mv":
+            continue  # the ANM alarms on MV and primary locations; LV ones are a planning list
         current = seen.get(episode.key)
         if current is None or ORDER[episode.severity] < ORDER[current.severity] or \
                 (episode.severity == current.severity and episode.start < current.start):
             seen[episode.key] = episode
     for key, episode in seen.items():
-        title = f"{KIND_LABELS.get(episode.kind, episode.kind)} at {episode.element} {episode.name}"
+        title = location_title(kind=episode.kind, element=episode.element, name=episode.name, direction=episode.direction)
         alarm = open_alarms.get(key)
-        fields = {"title": title, "severity": episode.severity, "breach_at": episode.start, "peak_value": episode.peak_value,
+        fields = {"title": title, "voltage_level": episode.voltage_level, "severity": episode.severity, "breach_at": episode.start, "peak_value": episode.peak_value,
                   "unit": episode.unit, "last_seen_at": now, "last_run": run}
         if alarm is None:
             alarm = Alarm.objects.create(network=run.network, key=key, **fields)

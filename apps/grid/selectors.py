@@ -66,3 +66,39 @@ def network_net(network: Network):
             del _nets[stale]
         _nets[key] = export_net(network)
     return _nets[key]
+
+
+def network_operating_limits(network: Network, *, substation: Substation | None = None) -> dict:
+    """The network's limits as plain data (the contract of ``apps.anm.calc.limits``): voltage
+    limits per level, thermal ratings per branch class, line classes, site voltage overrides,
+    explicit feeder-head limits and, for ``substation`` (a primary), its firm / reverse capability."""
+    from .models import ThermalRating, Transformer, VoltageLimit
+
+    voltage = list(VoltageLimit.objects.filter(network=network).values("vn_kv_min", "vn_kv_max", "vmin_pu", "vmax_pu"))
+    thermal = {
+        r.branch_class: {"winter": r.winter_factor, "spring_autumn": r.spring_autumn_factor,
+                         "cyclic_percent": r.cyclic_percent, "cyclic_minutes": r.cyclic_minutes}
+        for r in ThermalRating.objects.filter(network=network)
+    }
+    for cls in ThermalRating.BranchClass.values:
+        thermal.setdefault(cls, {"winter": 1.0, "spring_autumn": 1.0, "cyclic_percent": 100.0, "cyclic_minutes": 0})
+    overhead = Line.objects.filter(network=network, type__in=("ol", "overhead", "ohl")).values_list("pp_index", flat=True)
+    site = {
+        str(idx): [lo, hi] for idx, lo, hi in Bus.objects.filter(network=network).filter(
+            Q(site_vmin_pu__isnull=False) | Q(site_vmax_pu__isnull=False)).values_list("pp_index", "site_vmin_pu", "site_vmax_pu")
+    }
+    feeders = {
+        str(line): [exp, imp] for line, exp, imp in Feeder.objects.filter(network=network, head_line__isnull=False).filter(
+            Q(export_limit_mw__isnull=False) | Q(import_limit_mw__isnull=False)).values_list(
+            "head_line__pp_index", "export_limit_mw", "import_limit_mw")
+    }
+    primary = {"firm_mva": None, "reverse_mw": None}
+    if substation is not None:
+        units = sorted(t.sn_mva * t.parallel for t in Transformer.objects.filter(substation=substation, in_service=True))
+        firm = substation.firm_capacity_mva
+        if firm is None and units:
+            firm = sum(units[:-1]) if len(units) > 1 else units[0]
+        primary = {"firm_mva": firm, "reverse_mw": substation.reverse_power_mw if substation.reverse_power_mw is not None else firm}
+    return {"voltage": voltage, "thermal": thermal, "line_class": {str(i): "overhead" for i in overhead},
+            "site_voltage": site, "primary": primary, "feeders": feeders,
+            "prealarm_fraction": 0.9, "voltage_prealarm_margin_pu": 0.01}

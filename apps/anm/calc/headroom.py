@@ -3,7 +3,12 @@
 Relief is expressed in MW *at the constrained element*. An asset moving ``x`` MW in the helpful
 direction relieves ``x * factor`` there, where ``factor`` comes from the engine's sensitivities
 (branch MW per asset MW for thermal and exchange limits; the asset's voltage effect relative to
-the bus's own for voltage limits). Assets whose factor is below ``MIN_FACTOR`` are not useful.
+the worst bus's own for voltage limits). Assets whose factor is below ``MIN_FACTOR`` are not useful.
+
+Energy: a battery that charges through the first hours of an export constraint may be full
+before it ends. Each asset delivers, step by step in time order, no more than the episode needs
+from it (``relief / factor``) and no more than its power allows, until its usable energy in the
+helpful direction (``energy_mwh``, when known) is spent.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ ABSORB, INJECT = -1, +1  # helpful direction: take more power out of the grid, o
 
 @dataclass
 class Candidate:
-    """One flexible asset as seen from one episode.
+    """One flexible asset or generator as seen from one episode.
 
     Attributes:
         asset_id: registry id.
@@ -26,8 +31,12 @@ class Candidate:
         kind: ``battery``, ``ev_charger`` or a generator kind (``pv``, ``wind`` …).
         factor: relief at the element per MW moved at the asset (≥ 0).
         available_mw: (L,) MW it can move in the helpful direction in each interval of the episode.
-        curtailable: True for generators (counted only as curtailment, never as headroom).
-        connected_on: ISO date, for last-in-first-out curtailment.
+        curtailable: True for generators on a flexible (ANM) connection: counted only as
+            curtailment, never as headroom.
+        connected_on: ISO date the connection offer was accepted (last-in-first-out order).
+        energy_mwh: usable energy in the helpful direction at the episode's start (None: not
+            energy-limited), e.g. a battery's room to charge.
+        element / pp_index: the asset's pandapower table and index (to apply a plan).
     """
 
     asset_id: int
@@ -37,6 +46,9 @@ class Candidate:
     available_mw: np.ndarray
     curtailable: bool = False
     connected_on: str = ""
+    energy_mwh: float | None = None
+    element: str = ""
+    pp_index: int = -1
 
 
 @dataclass
@@ -45,35 +57,56 @@ class Headroom:
     headroom_mw: np.ndarray
     shortfall_mw: np.ndarray
     contributors: list[dict] = field(default_factory=list)
+    dispatch: list[tuple[Candidate, np.ndarray]] = field(default_factory=list)
 
     @property
     def coverable(self) -> bool:
         return bool(np.all(self.shortfall_mw <= 1e-6))
 
 
-def headroom(relief_mw: np.ndarray, candidates: list[Candidate]) -> Headroom:
+def deliverable_mw(candidate: Candidate, relief_mw: np.ndarray, step_hours: float) -> np.ndarray:
+    """(L,) MW the asset can actually move in each interval: power-limited, capped at what the
+    episode needs from it, and stopped when its energy runs out (in time order)."""
+    power = np.clip(np.nan_to_num(candidate.available_mw, nan=0.0), 0.0, None)
+    needed = np.clip(relief_mw, 0.0, None) / candidate.factor
+    out = np.minimum(power, needed)
+    if candidate.energy_mwh is None:
+        return out
+    energy = max(float(candidate.energy_mwh), 0.0)
+    for t in range(len(out)):  # short loops: an episode has tens of intervals
+        out[t] = min(out[t], energy / step_hours)
+        energy -= out[t] * step_hours
+    return out
+
+
+def headroom(relief_mw: np.ndarray, candidates: list[Candidate], *, step_hours: float = 0.25) -> Headroom:
     """Flexible (non-curtailment) relief available in each interval, and what is left over.
 
     Parameters
     ----------
     relief_mw: (L,) relief needed at the element in each interval of the episode.
     candidates: assets with their factors and availability.
+    step_hours: interval length (for energy limits).
 
     Returns
     -------
-    :class:`Headroom` with per-interval headroom and shortfall, and the contributing assets
-    (largest first) with their peak effective MW.
+    :class:`Headroom` with per-interval headroom and shortfall, the contributing assets
+    (largest first) with their peak effective MW, and each useful asset's deliverable MW.
     """
     relief = np.nan_to_num(np.asarray(relief_mw, dtype=float), nan=0.0)
     total = np.zeros_like(relief)
-    contributors = []
+    contributors, dispatch = [], []
     for c in candidates:
         if c.curtailable or c.factor < MIN_FACTOR:
             continue
-        effective = np.clip(np.nan_to_num(c.available_mw, nan=0.0), 0.0, None) * c.factor
+        mw = deliverable_mw(c, relief, step_hours)
+        effective = mw * c.factor
         total += effective
         if effective.max(initial=0.0) > 0:
+            dispatch.append((c, mw))
             contributors.append({"asset_id": c.asset_id, "name": c.name, "kind": c.kind,
-                                 "factor": round(c.factor, 3), "peak_effective_mw": round(float(effective.max()), 4)})
+                                 "factor": round(c.factor, 3), "peak_effective_mw": round(float(effective.max()), 4),
+                                 "energy_limited": c.energy_mwh is not None and float(mw.sum()) * step_hours >= (c.energy_mwh or 0) - 1e-9
+                                 and float(mw.sum()) > 0})
     contributors.sort(key=lambda row: -row["peak_effective_mw"])
-    return Headroom(relief, total, np.clip(relief - total, 0.0, None), contributors)
+    return Headroom(relief, total, np.clip(relief - total, 0.0, None), contributors, dispatch)

@@ -47,12 +47,25 @@ class ConstraintLimits:
             heads; a number for every feeder, a dict ``head line index -> MW``, or None for the
             head-end capacity (``Feeder.capacity_mva``).
         primary_export_limit_mw / primary_import_limit_mw: limits at the primary transformers
-            (HV side, summed); None = the sum of their ratings.
+            (HV side, summed); None = their firm (N-1) capacity: the ratings less the largest unit.
         exchange_prealarm_fraction: pre-alarm at this fraction of an exchange limit.
         include_prealarms: also report pre-alarm episodes.
+        thermal_cyclic_percent: cyclic / emergency rating (% of the branch rating): a scalar, (n_branch,)
+            or (T, n_branch); None = the continuous limit (no allowance). Above it is a violation at once.
+        thermal_allowance_steps: how many consecutive steps a branch may run above its continuous
+            limit (``thermal_limit_percent``, which may also be (n_branch,) or (T, n_branch) for
+            seasonal ratings) and at or below its cyclic rating before it is a violation; those
+            steps are pre-alarms. Scalar or (n_branch,).
+        thermal_prealarm_fraction: when set, the thermal pre-alarm is this fraction of the
+            continuous limit (instead of ``thermal_prealarm_percent``).
+        bus_vmin_pu / bus_vmax_pu: per-bus (n_bus,) bands that replace every other voltage band
+            (statutory limits by voltage level with site overrides, computed by the caller).
+        feeder_limits_from_capacity: when False, a feeder head is monitored only where
+            ``feeder_export_limit_mw`` / ``feeder_import_limit_mw`` name it (a dict); otherwise
+            None means the head line's capacity (which the head line's thermal limit checks too).
     """
 
-    thermal_limit_percent: float = 100.0
+    thermal_limit_percent: float | np.ndarray = 100.0
     thermal_prealarm_percent: float = 90.0
     voltage_band_pu: tuple[float, float] = (0.95, 1.05)
     voltage_bands_by_kv: dict = field(default_factory=dict)
@@ -64,6 +77,12 @@ class ConstraintLimits:
     primary_import_limit_mw: float | None = None
     exchange_prealarm_fraction: float = 0.9
     include_prealarms: bool = True
+    thermal_cyclic_percent: float | np.ndarray | None = None
+    thermal_allowance_steps: int | np.ndarray = 0
+    thermal_prealarm_fraction: float | None = None
+    bus_vmin_pu: np.ndarray | None = None
+    bus_vmax_pu: np.ndarray | None = None
+    feeder_limits_from_capacity: bool = True
 
 
 @dataclass(eq=False)
@@ -133,6 +152,16 @@ def _runs(mask: np.ndarray):
     return col_s, start, end - 1
 
 
+def _run_length(mask: np.ndarray) -> np.ndarray:
+    """(T, n) number of consecutive True steps up to and including each step (0 where False)."""
+    out = np.zeros(mask.shape, dtype=np.int64)
+    run = np.zeros(mask.shape[1:], dtype=np.int64)
+    for t in range(mask.shape[0]):
+        run = (run + 1) * mask[t]
+        out[t] = run
+    return out
+
+
 def _limit_array(value, feeders, default: np.ndarray) -> np.ndarray:
     if value is None:
         return default
@@ -161,6 +190,10 @@ def voltage_bands(model: NetworkModel, limits: ConstraintLimits) -> tuple[np.nda
         b = model.buses
         vmin = np.where(np.isfinite(b.vm_min_pu), b.vm_min_pu, vmin)
         vmax = np.where(np.isfinite(b.vm_max_pu), b.vm_max_pu, vmax)
+    if limits.bus_vmin_pu is not None:
+        vmin = np.asarray(limits.bus_vmin_pu, dtype=float)
+    if limits.bus_vmax_pu is not None:
+        vmax = np.asarray(limits.bus_vmax_pu, dtype=float)
     return vmin, vmax
 
 
@@ -183,7 +216,7 @@ class _Collector:
                 element=element[c] if isinstance(element, np.ndarray) else element,
                 pp_index=int(pp_index[c]), name=str(name[c]), kind=kind, level=level,
                 start=int(s), end=int(e), peak_value=float(seg[k]), peak_step=int(peak),
-                limit=float(limit[c]), unit=unit,
+                limit=float(limit[peak, c] if np.ndim(limit) == 2 else limit[c]), unit=unit,
                 relief_mw=relief_mw(s, e, c), relief_mvar=relief_mvar(s, e, c),
                 start_time=None if ts is None else ts[s], end_time=None if ts is None else ts[e],
                 peak_time=None if ts is None else ts[peak]))
@@ -212,18 +245,27 @@ def detect_constraints(result: PowerFlowResult, limits: ConstraintLimits | None 
     loading = result.loading_percent
     rating = b.rating_mva
     pf_p, pf_q = _branch_power_factors(result)
-    for level, threshold in ((VIOLATION, limits.thermal_limit_percent),
-                             (PREALARM, limits.thermal_prealarm_percent)):
+    shape = loading.shape
+    continuous = np.broadcast_to(np.asarray(limits.thermal_limit_percent, dtype=float), shape)
+    cyclic = continuous if limits.thermal_cyclic_percent is None else \
+        np.broadcast_to(np.asarray(limits.thermal_cyclic_percent, dtype=float), shape)
+    with np.errstate(invalid="ignore"):
+        over_continuous = loading > continuous
+        violation = (loading > cyclic) | (_run_length(over_continuous) > np.broadcast_to(
+            np.asarray(limits.thermal_allowance_steps), shape[1:]))
+        prealarm_level = continuous * limits.thermal_prealarm_fraction if limits.thermal_prealarm_fraction \
+            else np.broadcast_to(float(limits.thermal_prealarm_percent), shape)
+        prealarm = loading > prealarm_level
+    for level, mask, threshold in ((VIOLATION, violation, continuous), (PREALARM, prealarm, prealarm_level)):
         if level == PREALARM and not limits.include_prealarms:
             continue
-        over = loading > threshold
 
         def thermal_relief(s, e, c, share=None, threshold=threshold):
-            excess = np.maximum(loading[s:e + 1, c] - threshold, 0) / 100.0 * rating[c]
+            excess = np.maximum(loading[s:e + 1, c] - threshold[s:e + 1, c], 0) / 100.0 * rating[c]
             return excess * share[s:e + 1, c]
 
         col.add(element=kinds, pp_index=b.pp_index, name=b.name, kind="thermal", level=level,
-                value=loading, over_mask=over, limit=np.full(len(b), threshold), unit="%",
+                value=loading, over_mask=mask, limit=threshold, unit="%",
                 relief_mw=lambda s, e, c, f=thermal_relief: f(s, e, c, share=pf_p),
                 relief_mvar=lambda s, e, c, f=thermal_relief: f(s, e, c, share=pf_q))
 
@@ -255,15 +297,23 @@ def detect_constraints(result: PowerFlowResult, limits: ConstraintLimits | None 
 
     # ---- exchange at feeder heads and primary substation
     feeders = model.feeders
+    if feeders and not limits.feeder_limits_from_capacity:
+        named = set()
+        for value in (limits.feeder_export_limit_mw, limits.feeder_import_limit_mw):
+            named |= set(value) if isinstance(value, dict) else set()
+        feeders = [f for f in feeders if f.head_line in named]
     if feeders:
-        capacity = np.array([f.capacity_mva for f in feeders])
+        capacity = np.array([f.capacity_mva for f in feeders]) if limits.feeder_limits_from_capacity \
+            else np.full(len(feeders), np.inf)
         export_lim = _limit_array(limits.feeder_export_limit_mw, feeders, capacity)
         import_lim = _limit_array(limits.feeder_import_limit_mw, feeders, capacity)
         _exchange(col, limits, "feeder", np.array([f.head_line for f in feeders]),
-                  np.array([f.name for f in feeders], dtype=object), result.feeder_p_mw,
+                  np.array([f.name for f in feeders], dtype=object), result.feeder_p_mw[:, [f.feeder_id for f in feeders]],
                   export_lim, import_lim)
     if len(model.primary_trafos):
-        total = float(np.sum(b.rating_mva[model.primary_trafos]))
+        units = b.rating_mva[model.primary_trafos]
+        # firm (N-1) capacity, EREC P2/8: the ratings less the largest unit (one unit: its rating)
+        total = float(np.sum(units) - np.max(units)) if len(units) > 1 else float(units[0])
         exp_lim = total if limits.primary_export_limit_mw is None else limits.primary_export_limit_mw
         imp_lim = total if limits.primary_import_limit_mw is None else limits.primary_import_limit_mw
         _exchange(col, limits, "primary", np.array([-1]), np.array(["primary substation"], dtype=object),
