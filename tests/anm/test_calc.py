@@ -77,65 +77,95 @@ def fleet():
     ]
 
 
-def mw(plan):
-    return [(p["asset_id"], round(p["curtail_mw"], 9)) for p in plan]
+def mw(plan, step=0):
+    return [(p["asset_id"], round(p["mw"][step], 9)) for p in plan if p["mw"][step] > 0]
 
 
 def test_lifo_curtails_the_newest_fully_then_the_next_until_covered():
-    # Shortfall 2.0: C fully (1 MW → 0.8), B fully (2 MW → 1.0), then A 0.2 MW (→ 0.2). Total 2.0.
-    plan = curtail(2.0, fleet(), rule=LIFO)
+    # Interval 0, shortfall 2.0: C fully (1 MW → 0.8), B fully (2 MW → 1.0), then A 0.2 MW (→ 0.2).
+    plan, uncleared = curtail([2.0, 0.0], fleet(), rule=LIFO)
     assert mw(plan) == [(3, 1.0), (2, 2.0), (1, 0.2)]
-    assert sum(p["curtail_mw"] * f for p, f in zip(plan, (0.8, 0.5, 1.0))) == pytest.approx(2.0)
+    assert sum(p["mw"][0] * p["factor"] for p in plan) == pytest.approx(2.0)
     assert [p["connected_on"] for p in plan] == ["2023-03-01", "2020-06-01", "2015-04-01"]
-    assert plan[0]["name"] == "asset 3"
+    assert plan[0]["name"] == "asset 3" and plan[0]["peak_mw"] == 1.0
+    np.testing.assert_allclose(uncleared, [0.0, 0.0])
 
 
 def test_lifo_stops_as_soon_as_the_shortfall_is_covered():
-    assert mw(curtail(0.5, fleet(), rule=LIFO)) == [(3, 0.625)]  # 0.5 / 0.8
-    assert mw(curtail(0.8, fleet(), rule=LIFO)) == [(3, 1.0)]  # exactly C's whole effect
+    assert mw(curtail([0.5, 0.0], fleet(), rule=LIFO)[0]) == [(3, 0.625)]  # 0.5 / 0.8
+    assert mw(curtail([0.8, 0.0], fleet(), rule=LIFO)[0]) == [(3, 1.0)]  # exactly C's whole effect
 
 
 def test_lifo_curtails_everything_useful_when_not_enough():
-    plan = curtail(10.0, fleet(), rule=LIFO)
-    assert mw(plan) == [(3, 1.0), (2, 2.0), (1, 3.0)]  # 4.8 MW of effect: the caller sees it falls short
+    plan, uncleared = curtail([10.0, 0.0], fleet(), rule=LIFO)
+    assert mw(plan) == [(3, 1.0), (2, 2.0), (1, 3.0)]  # 4.8 MW of effect
+    np.testing.assert_allclose(uncleared, [5.2, 0.0])  # what even full curtailment leaves
 
 
-def test_lifo_uses_the_requested_interval_and_breaks_ties_by_asset():
-    # step 1: C 0.5 MW (→ 0.4), B 2 MW (→ 1.0), A 0.1 MW (→ 0.1)
-    assert mw(curtail(1.5, fleet(), rule=LIFO, step=1)) == [(3, 0.5), (2, 2.0), (1, 0.1)]
+def test_lifo_plans_every_interval_of_the_episode():
+    # Interval 0 as above (2.0); interval 1, shortfall 1.5: C 0.5 MW (→ 0.4), B 2 MW (→ 1.0), A 0.1 MW (→ 0.1)
+    plan, uncleared = curtail([2.0, 1.5], fleet(), rule=LIFO)
+    assert mw(plan, 0) == [(3, 1.0), (2, 2.0), (1, 0.2)]
+    assert mw(plan, 1) == [(3, 0.5), (2, 2.0), (1, 0.1)]
+    np.testing.assert_allclose(uncleared, [0.0, 0.0], atol=1e-12)
     same_day = [gen(7, 1.0, [1.0], "2022-01-01"), gen(8, 1.0, [1.0], "2022-01-01")]
-    assert mw(curtail(1.0, same_day, rule=LIFO)) == [(8, 1.0)]
+    assert mw(curtail([1.0], same_day, rule=LIFO)[0]) == [(8, 1.0)]  # a tie goes to the later asset
 
 
 def test_pro_rata_curtails_every_useful_generator_by_the_same_fraction():
-    # Reach = 3·1.0 + 2·0.5 + 1·0.8 = 4.8 MW; shortfall 2.4 → fraction 0.5 for A, B, C.
-    plan = curtail(2.4, fleet(), rule=PRO_RATA)
-    assert sorted(mw(plan)) == [(1, 1.5), (2, 1.0), (3, 0.5)]
-    assert sum(p["curtail_mw"] * f for p, f in zip(sorted(plan, key=lambda p: p["asset_id"]), (1.0, 0.5, 0.8))) \
-        == pytest.approx(2.4)
+    # Interval 0: reach = 3·1.0 + 2·0.5 + 1·0.8 = 4.8 MW; shortfall 2.4 → fraction 0.5 for A, B, C.
+    # Interval 1: reach = 1·1.0 + 2·0.5 + 0.5·0.8 = 2.4; shortfall 0.6 → fraction 0.25.
+    plan, _ = curtail([2.4, 0.6], fleet(), rule=PRO_RATA)
+    assert sorted(mw(plan, 0)) == [(1, 1.5), (2, 1.0), (3, 0.5)]
+    assert sorted(mw(plan, 1)) == [(1, 0.25), (2, 0.5), (3, 0.125)]
 
 
 def test_pro_rata_fraction_is_capped_at_everything():
-    assert sorted(mw(curtail(10.0, fleet(), rule=PRO_RATA))) == [(1, 3.0), (2, 2.0), (3, 1.0)]
-
-
-def test_pro_rata_at_another_interval():
-    # step 1: reach = 1·1.0 + 2·0.5 + 0.5·0.8 = 2.4; shortfall 0.6 → fraction 0.25.
-    assert sorted(mw(curtail(0.6, fleet(), rule=PRO_RATA, step=1))) == [(1, 0.25), (2, 0.5), (3, 0.125)]
+    plan, uncleared = curtail([10.0, 0.0], fleet(), rule=PRO_RATA)
+    assert sorted(mw(plan)) == [(1, 3.0), (2, 2.0), (3, 1.0)]
+    np.testing.assert_allclose(uncleared, [5.2, 0.0])
 
 
 @pytest.mark.parametrize("rule", [LIFO, PRO_RATA])
 def test_nothing_to_curtail(rule):
-    assert curtail(0.0, fleet(), rule=rule) == []
-    assert curtail(-1.0, fleet(), rule=rule) == []
-    assert curtail(1.0, [gen(4, 0.02, [5.0], "2024-01-01"), cand(6, 1.0, [9.0])], rule=rule) == []
+    assert curtail([0.0, 0.0], fleet(), rule=rule)[0] == []
+    assert curtail([-1.0, -1.0], fleet(), rule=rule)[0] == []
+    assert curtail([1.0], [gen(4, 0.02, [5.0], "2024-01-01"), cand(6, 1.0, [9.0])], rule=rule)[0] == []
+
+
+def test_only_flexible_connections_are_curtailed():
+    # A firm generator (curtailable=False) is never in the plan, however useful it is.
+    firm = cand(9, 1.0, [5.0], kind="wind", curtailable=False, connected_on="2030-01-01")
+    plan, uncleared = curtail([1.0], [firm, gen(1, 1.0, [0.4], "2015-01-01")], rule=LIFO)
+    assert mw(plan) == [(1, 0.4)]
+    np.testing.assert_allclose(uncleared, [0.6])
+
+
+# --- energy-limited batteries ------------------------------------------------------------------
+
+def test_a_battery_that_fills_up_stops_giving_headroom():
+    # 2 MW of charging power, 0.75 MWh of room, 15-minute intervals, factor 1, relief 1 MW each interval:
+    # it charges 1 MW (0.25 MWh) per interval, so after three intervals it is full.
+    battery = Candidate(asset_id=1, name="b", kind="battery", factor=1.0, available_mw=np.full(5, 2.0), energy_mwh=0.75)
+    room = headroom(np.full(5, 1.0), [battery], step_hours=0.25)
+    np.testing.assert_allclose(room.headroom_mw, [2.0, 2.0, 1.0, 0.0, 0.0])  # 0.25 MWh left: 1 MW for 15 min
+    np.testing.assert_allclose(room.shortfall_mw, [0.0, 0.0, 0.0, 1.0, 1.0])
+    assert not room.coverable
+    (_, dispatched), = room.dispatch
+    np.testing.assert_allclose(dispatched, [1.0, 1.0, 1.0, 0.0, 0.0])  # what the re-solve applies
+
+
+def test_dispatch_shares_the_relief_between_assets():
+    room = headroom(np.array([1.0]), [cand(1, 1.0, [3.0]), cand(2, 0.5, [2.0])])
+    # 3 + 1 = 4 MW effective for 1 MW of relief: each moves a quarter of what it could
+    np.testing.assert_allclose([mw[0] for _, mw in room.dispatch], [0.75, 0.5])
 
 
 def test_unknown_rule_is_refused():
     with pytest.raises(ValueError, match="Unknown curtailment rule 'fifo'"):
-        curtail(1.0, fleet(), rule="fifo")
+        curtail([1.0], fleet(), rule="fifo")
     with pytest.raises(ValueError):
-        curtail(0.0, [], rule="")
+        curtail([0.0], [], rule="")
 
 
 # --- severity ----------------------------------------------------------------------------------

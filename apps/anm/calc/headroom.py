@@ -6,9 +6,9 @@ direction relieves ``x * factor`` there, where ``factor`` comes from the engine'
 the worst bus's own for voltage limits). Assets whose factor is below ``MIN_FACTOR`` are not useful.
 
 Energy: a battery that charges through the first hours of an export constraint may be full
-before it ends. Each asset delivers, step by step in time order, no more than the episode needs
-from it (``relief / factor``) and no more than its power allows, until its usable energy in the
-helpful direction (``energy_mwh``, when known) is spent.
+before it ends. An energy-limited asset (``energy_mwh`` known: a battery's room to charge, or its
+energy above the reserve) spends, interval by interval in time order, what the episode needs from
+it (``relief / factor``, at most its power); once its energy is spent it offers nothing more.
 """
 from __future__ import annotations
 
@@ -65,17 +65,18 @@ class Headroom:
 
 
 def deliverable_mw(candidate: Candidate, relief_mw: np.ndarray, step_hours: float) -> np.ndarray:
-    """(L,) MW the asset can actually move in each interval: power-limited, capped at what the
-    episode needs from it, and stopped when its energy runs out (in time order)."""
+    """(L,) MW the asset could move in each interval: its power, and for an energy-limited asset
+    no more than the energy it still has, having spent before only what the episode needed from
+    it (``relief / factor``)."""
     power = np.clip(np.nan_to_num(candidate.available_mw, nan=0.0), 0.0, None)
-    needed = np.clip(relief_mw, 0.0, None) / candidate.factor
-    out = np.minimum(power, needed)
     if candidate.energy_mwh is None:
-        return out
+        return power
+    needed = np.clip(relief_mw, 0.0, None) / candidate.factor
+    out = power.copy()
     energy = max(float(candidate.energy_mwh), 0.0)
     for t in range(len(out)):  # short loops: an episode has tens of intervals
         out[t] = min(out[t], energy / step_hours)
-        energy -= out[t] * step_hours
+        energy -= min(out[t], needed[t]) * step_hours
     return out
 
 
@@ -91,11 +92,12 @@ def headroom(relief_mw: np.ndarray, candidates: list[Candidate], *, step_hours: 
     Returns
     -------
     :class:`Headroom` with per-interval headroom and shortfall, the contributing assets
-    (largest first) with their peak effective MW, and each useful asset's deliverable MW.
+    (largest first) with their peak effective MW, and a dispatch that meets the relief where it
+    can: every useful asset moved by the same share of what it could give (``dispatch``, MW).
     """
     relief = np.nan_to_num(np.asarray(relief_mw, dtype=float), nan=0.0)
     total = np.zeros_like(relief)
-    contributors, dispatch = [], []
+    contributors, useful = [], []
     for c in candidates:
         if c.curtailable or c.factor < MIN_FACTOR:
             continue
@@ -103,10 +105,11 @@ def headroom(relief_mw: np.ndarray, candidates: list[Candidate], *, step_hours: 
         effective = mw * c.factor
         total += effective
         if effective.max(initial=0.0) > 0:
-            dispatch.append((c, mw))
+            useful.append((c, mw))
             contributors.append({"asset_id": c.asset_id, "name": c.name, "kind": c.kind,
-                                 "factor": round(c.factor, 3), "peak_effective_mw": round(float(effective.max()), 4),
-                                 "energy_limited": c.energy_mwh is not None and float(mw.sum()) * step_hours >= (c.energy_mwh or 0) - 1e-9
-                                 and float(mw.sum()) > 0})
+                                 "factor": round(c.factor, 3), "peak_effective_mw": round(float(effective.max()), 4)})
     contributors.sort(key=lambda row: -row["peak_effective_mw"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.minimum(1.0, np.clip(relief, 0.0, None) / total), 0.0)
+    dispatch = [(c, mw * share) for c, mw in useful]
     return Headroom(relief, total, np.clip(relief - total, 0.0, None), contributors, dispatch)
