@@ -1,8 +1,9 @@
 """The ANM projection through its services, on the MV SimBench network (tasks run in-process).
 
-A sunny June day seen from 10:00 UTC (seed 7) shows over-voltage on several MV buses, some of it
-beyond what the batteries and EV chargers can absorb, so generators are curtailed; the same
-network seen for two hours from 02:00 is calm. Between the two the tests check what a control
+A sunny June day seen from 10:00 UTC (seed 7) shows over-voltage on MV feeders and reverse power
+at the primary beyond its firm capacity, some of it beyond what reactive power, batteries and EV
+chargers can absorb, so generators on flexible connections are curtailed; the same network seen
+for two hours from 02:00 is calm. Between the two the tests check what a control
 room relies on: the run keeps its inputs and is reproducible, alarms are raised once per
 constraint however many reruns see it, an acknowledgement survives reruns, alarms clear
 themselves, and every step is published on the DSO's live stream.
@@ -21,7 +22,7 @@ from apps.grid.models import DERAsset, Network
 from apps.live.models import Event
 from apps.studies.models import StudyRun
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks", "flexible_generators")]
 
 UTC = dt.timezone.utc
 SUNNY = dt.datetime(2026, 6, 15, 10, 0, tzinfo=UTC)  # in the past: issued_at = start, so reruns are identical
@@ -29,9 +30,21 @@ CALM = dt.datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
 CALM_STEPS = 8
 SEED = 7
 STEPS = 192
-EPISODE_FIELDS = ("element", "pp_index", "name", "kind", "level", "quantiles", "start", "end", "peak_at",
-                  "peak_value", "limit", "unit", "relief_mw", "headroom_mw", "coverable", "flex_assets",
-                  "curtailment", "severity")
+EPISODE_FIELDS = ("element", "pp_index", "name", "kind", "level", "direction", "voltage_level", "case", "cases",
+                  "start", "end", "peak_at", "peak_value", "limit", "unit", "worst", "members", "relief_mw",
+                  "headroom_mw", "coverable", "flex_assets", "voltage_support", "curtailment", "confirmed", "severity")
+
+
+@pytest.fixture
+def flexible_generators(mv_network):
+    """The MV generators connected on flexible (ANM) terms, each with its own offer date (a later
+    pp_index accepted later); the household-scale ones stay firm."""
+    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen"))
+    for der in rows:
+        der.connection_type = "flexible" if der.rated_mw >= 0.1 else "firm"
+        der.offer_accepted_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)
+    DERAsset.objects.bulk_update(rows, ["connection_type", "offer_accepted_on"])
+    return mv_network
 
 
 def project(network, user, *, start=SUNNY, steps=STEPS) -> ProjectionRun:
@@ -69,7 +82,9 @@ def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv
     inputs = run.inputs
     assert inputs["start"] == SUNNY.isoformat() and inputs["issued_at"] == SUNNY.isoformat()
     assert (inputs["steps"], inputs["step_minutes"], inputs["seed"]) == (STEPS, 15, SEED)
-    assert inputs["limits"] == proj.limits_dict()
+    assert inputs["limits"] == proj.projection_limits(mv_network)
+    assert {(r["vmin_pu"], r["vmax_pu"]) for r in inputs["limits"]["voltage"]} >= {(0.94, 1.06), (0.94, 1.10)}
+    assert [p["firm_mva"] for p in inputs["limits"]["primaries"].values()] == [25.0]  # one of two 25 MVA units
     assert inputs["curtailment_rule"] == mv_network.curtailment_rule == "lifo"
     assert inputs["revision"] == mv_network.revision
     assert inputs["forecast"]  # the forecast's own summary (seed, weather source, profile data set …)
@@ -105,15 +120,24 @@ def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv
     assert violations, "the sunny day must foresee constraints"
     assert run.summary["episodes"] == len(episodes)
     assert run.summary["violations"] == len(violations)
-    assert run.summary["uncoverable"] == sum(1 for e in violations if not e.coverable) >= 1
+    mv = [e for e in violations if e.voltage_level == "mv"]
+    assert run.summary["uncoverable"] == sum(1 for e in mv if not e.coverable) >= 1
+    assert run.summary["mv_locations"] == len({(e.element, e.pp_index) for e in mv})
+    assert run.summary["export_locations"] >= 1  # reverse power / over-voltage at midday
     assert run.summary["alarms_active"] == len(open_alarms(mv_network)) == len(violation_keys(run))
     assert len(run.summary["partition_seconds"]) == run.partitions_total
     assert run.finished_at is not None
 
     step = dt.timedelta(minutes=15)
     for e in episodes:
-        assert e.quantiles and set(e.quantiles) <= {"p10", "p50", "p90"}
-        assert e.quantiles == sorted(set(e.quantiles))  # each scenario named once
+        # One constraint location per episode (a feeder, a transformer, the primary), never a bus.
+        assert e.element in {"feeder", "trafo", "primary", "line", "busbar"}
+        assert e.members and e.members[0]["pp_index"] == e.worst["pp_index"] and len(e.members) == e.members_count
+        # Bounding cases: an export-type constraint from the export (or median) case, never the import one.
+        assert e.direction in {"export", "import"} and e.case in e.cases
+        assert set(e.cases) <= ({"export", "median"} if e.direction == "export" else {"import", "median"})
+        if e.direction in e.cases:
+            assert e.case == e.direction  # the card shows the bounding case's numbers
         assert SUNNY <= e.start <= e.peak_at < e.end <= SUNNY + STEPS * step
         n = round((e.end - e.start) / step)
         assert len(e.relief_mw) == n
@@ -129,15 +153,27 @@ def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv
                 assert all(h >= r - 2e-4 for h, r in zip(e.headroom_mw, e.relief_mw))
             else:
                 assert any(h < r + 2e-4 for h, r in zip(e.headroom_mw, e.relief_mw))
+            assert e.confirmed is not None  # every plan is re-solved
         else:
             assert e.headroom_mw == [] and e.curtailment == [] and e.alarm is None
+    # MV voltage: reactive power and the voltage target are weighed before curtailment.
+    voltage = [e for e in mv if e.kind == "overvoltage"]
+    assert voltage and all(e.voltage_support["reactive_mvar"] > 0 for e in voltage)
+    assert any(e.voltage_support["reactive_pu"] > 0 for e in voltage)
     curtailed = [e for e in violations if e.curtailment]
     assert curtailed and all(not e.coverable for e in curtailed)
+    flexible = set(DERAsset.objects.filter(network=mv_network, connection_type="flexible").values_list("id", flat=True))
     for e in curtailed:
-        assert all(c["curtail_mw"] >= 0 and e.start <= dt.datetime.fromisoformat(c["at"]) < e.end for c in e.curtailment)
+        assert all(c["asset_id"] in flexible for c in e.curtailment)  # firm connections are never curtailed
+        assert all(len(c["mw"]) == n_steps(e) and min(c["mw"]) >= 0 for c in e.curtailment)
+    # A curtailed constraint that full curtailment can clear is confirmed clear by the re-solve.
+    assert any(e.confirmed for e in curtailed if e.uncleared_mw == 0)
     coverable = [e for e in violations if e.coverable]
     assert coverable and not any(e.curtailment for e in coverable)  # flexibility first, curtailment last
-    assert any(e.flex_assets for e in coverable)
+
+
+def n_steps(episode) -> int:
+    return round((episode.end - episode.start) / dt.timedelta(minutes=15))
 
 
 def test_events_go_to_the_dso_stream_only(mv_network, operator, orgs):
@@ -166,8 +202,7 @@ def test_same_inputs_give_the_same_episodes(mv_network, operator):
     assert second.timeline == first.timeline and second.heatmap == first.heatmap
 
     # Recomputed from the stored inputs alone (no cached forecast or model) the partition is the same.
-    proj._bundles.clear()
-    proj._models.clear()
+    proj.clear_caches()
     partition = ProjectionPartition.objects.get(run=first, number=0)
     part = proj.partitions(mv_network)[0]
     again = proj.project_partition(Network.objects.get(pk=mv_network.pk), first.inputs, part)
@@ -279,54 +314,55 @@ def test_a_naive_start_is_a_clear_input_error(mv_network, operator):
 # --- principles of access ----------------------------------------------------------------------
 
 def _curtailment_facts(network, rule: str):
-    """Run the sunny projection under ``rule``; per curtailed episode the plan with each
-    generator's forecast output at the curtailed interval."""
+    """Run the sunny projection under ``rule``; per curtailed episode the plan, with each
+    generator's forecast output (in the episode's case) over the episode's intervals."""
     Network.objects.filter(pk=network.pk).update(curtailment_rule=rule)
     network.refresh_from_db()
     run = project(network, None)
     assert run.inputs["curtailment_rule"] == rule
     bundle = proj.bundle_for(network, run.inputs)
     pp_index = dict(DERAsset.objects.filter(network=network).values_list("id", "pp_index"))
+    accepted = dict(DERAsset.objects.filter(network=network).values_list("id", "offer_accepted_on"))
     facts = []
     for e in run.episodes.filter(level="violation").exclude(curtailment=[]):
-        q = next(p for p in proj.PREFERENCE if p in e.quantiles)
-        sgen = bundle.profiles(q)[("sgen", "p_mw")]
-        plan = [(c, float(sgen.loc[dt.datetime.fromisoformat(c["at"]), pp_index[c["asset_id"]]])) for c in e.curtailment]
+        generation = proj.CASES[e.case][0]
+        sgen = bundle.scenario(generation=generation, demand=generation)[("sgen", "p_mw")]
+        window = sgen.loc[e.start:e.end - dt.timedelta(minutes=1)]
+        plan = [(c, window[pp_index[c["asset_id"]]].to_numpy()) for c in e.curtailment]
+        for c, _ in plan:
+            assert c["connected_on"] == accepted[c["asset_id"]].isoformat()
         facts.append((e, plan))
     assert facts, "the sunny day must curtail somewhere"
     return facts
 
 
-@pytest.fixture
-def dated_generators(mv_network, orgs):
-    """Every generator with its own connection date (later pp_index = connected later)."""
-    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen"))
-    for der in rows:
-        der.connected_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)
-    DERAsset.objects.bulk_update(rows, ["connected_on"])
-    return mv_network
-
-
-def test_lifo_curtails_the_last_connected_generators_fully_first(dated_generators):
-    for episode, plan in _curtailment_facts(dated_generators, "lifo"):
+def test_lifo_curtails_the_last_connected_generators_fully_first_in_every_interval():
+    for episode, plan in _curtailment_facts(Network.objects.get(name="MV rural"), "lifo"):
         dates = [c["connected_on"] for c, _ in plan]
         assert dates == sorted(dates, reverse=True) and len(set(dates)) == len(dates), episode.key
-        assert len({c["at"] for c, _ in plan}) == 1
-        for c, available in plan[:-1]:
-            assert c["curtail_mw"] == pytest.approx(available, abs=1e-4)  # fully
-        last, available = plan[-1]
-        assert 0 <= last["curtail_mw"] <= available + 1e-4
+        for t in range(n_steps(episode)):
+            used = [(c["mw"][t], available[t]) for c, available in plan]
+            # in each interval: every generator before the last one used is curtailed fully
+            last = max((i for i, (mw, _) in enumerate(used) if mw > 0), default=-1)
+            for mw, available in used[:last]:
+                assert mw == pytest.approx(available, abs=2e-4), episode.key
+            for mw, available in used:
+                assert 0 <= mw <= available + 2e-4
+        assert sum(max(c["mw"]) > 0 for c, _ in plan) == len(plan)
 
 
-def test_pro_rata_curtails_every_useful_generator_by_the_same_fraction(dated_generators):
-    facts = _curtailment_facts(dated_generators, "pro_rata")
+def test_pro_rata_curtails_every_useful_generator_by_the_same_fraction():
+    facts = _curtailment_facts(Network.objects.get(name="MV rural"), "pro_rata")
     several = 0
     for episode, plan in facts:
-        _, biggest = max(plan, key=lambda item: item[1])
-        fraction = next(c["curtail_mw"] for c, a in plan if a == biggest) / biggest
-        assert 0 < fraction <= 1 + 1e-6
-        for c, available in plan:
-            assert c["curtail_mw"] == pytest.approx(fraction * available, abs=2e-4), episode.key
+        for t in range(n_steps(episode)):
+            c_big, a_big = max(plan, key=lambda item: item[1][t])
+            if a_big[t] <= 0:
+                continue
+            share = c_big["mw"][t] / a_big[t]
+            assert 0 <= share <= 1 + 1e-6
+            for c, available in plan:  # the same share of every generator's output (stored to 4 dp)
+                assert c["mw"][t] == pytest.approx(share * available[t], abs=2e-4), (episode.key, t)
         several += len(plan) > 1
     assert several, "at least one constraint is shared by several generators"
 

@@ -62,7 +62,7 @@ def curtail(shortfall_mw, generators: list[Candidate], *, rule: str) -> tuple[li
     relieved = (mw * factors[:, None]).sum(axis=0) if len(group) else np.zeros_like(shortfall)
     plan = [
         {"asset_id": g.asset_id, "name": g.name, "connected_on": g.connected_on, "factor": round(g.factor, 3),
-         "mw": [round(float(v), 4) for v in mw[i]], "peak_mw": round(float(mw[i].max()), 4),
+         "mw": [round(float(v), 6) for v in mw[i]], "peak_mw": round(float(mw[i].max()), 6),
          "element": g.element, "pp_index": g.pp_index}
         for i, g in enumerate(group) if mw[i].max() > 1e-9
     ]
