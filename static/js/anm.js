@@ -5,8 +5,8 @@
   const networkId = payload.network;
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const config = { responsive: true, displaylogo: false };
-  const KIND = { thermal: "Thermal overload", overvoltage: "Over-voltage", undervoltage: "Under-voltage",
-                 export: "Reverse power flow", import: "Import limit" };
+  const CASE = { export: "export bound (generation P90, demand P10)", median: "median (P50)",
+                 import: "import bound (generation P10, demand P90)" };
 
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const fmtTime = (iso) => new Date(iso).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
@@ -27,8 +27,9 @@
     if (!run) { el.innerHTML = `<div class="kpi"><b>—</b><span>no projection yet: run one</span></div>`; return; }
     const s = run.summary;
     el.innerHTML = [
-      [s.violations, "violations foreseen (48 h)"], [s.uncoverable, "not coverable by flexibility"],
-      [payload.alarms.length, "open alarms"], [run.prealarms, "pre-alarms"],
+      [s.mv_locations ?? "—", "MV / primary constraint locations (48 h)"], [s.uncoverable, "not coverable by flexibility"],
+      [payload.alarms.length, "open alarms"], [run.prealarms, "MV pre-alarms"],
+      [s.lv_locations ?? "—", "LV locations (planning list)"],
       [fmtTime(run.start), "horizon starts"],
     ].map(([b, span]) => `<div class="kpi"><b>${esc(b)}</b><span>${esc(span)}</span></div>`).join("");
   }
@@ -49,18 +50,32 @@
     }
   }
 
+  function support(v) {
+    if (!v || v.excess_pu === undefined) return "";
+    const parts = [`reactive power at 0.95 pf (${v.reactive_mvar.toFixed(2)} MVAr) gives ${v.reactive_pu.toFixed(3)} pu`];
+    parts.push(v.target_pu > 0 ? `the primary's voltage target gives ${v.target_pu.toFixed(3)} pu` : "the primary's voltage target gives nothing here");
+    const left = v.remaining_pu > 0 ? `${v.remaining_pu.toFixed(3)} pu left for flexibility` : "nothing left: no flexibility or curtailment needed";
+    return `<dt>Voltage support</dt><dd>${esc(v.excess_pu.toFixed(3))} pu over: ${esc(parts.join("; "))}; ${esc(left)}</dd>`;
+  }
+
   function card(e) {
     const flex = e.flex_assets.map((a) => `${esc(a.name)} (${mw(a.peak_effective_mw)})`).join(", ") || "none useful";
+    const confirmed = e.confirmed === true ? `<span class="badge green">re-solved: clears</span>`
+      : e.confirmed === false ? `<span class="badge red">re-solved: does not clear</span>` : "";
     const curtail = e.curtailment.length
-      ? `<p class="curtail">Last resort, curtail: ${e.curtailment.slice(0, 4).map((c) => `${esc(c.name)} ${mw(c.curtail_mw)}`).join(", ")}${e.curtailment.length > 4 ? ` and ${e.curtailment.length - 4} more` : ""}</p>` : "";
+      ? `<p class="curtail">Last resort, curtail (flexible connections, ${esc(e.curtailment.length > 1 ? "in order" : "")}): ${e.curtailment.slice(0, 4).map((c) => `${esc(c.name)} up to ${mw(c.peak_mw)} (${(c.mwh ?? 0).toFixed(2)} MWh)`).join(", ")}${e.curtailment.length > 4 ? ` and ${e.curtailment.length - 4} more` : ""}${e.uncleared_mw > 0 ? `; ${mw(e.uncleared_mw)} cannot be cleared by curtailment` : ""}</p>`
+      : !e.coverable ? `<p class="curtail">No generator on a flexible (ANM) connection can be curtailed here: firm and G98 connections are not curtailed.</p>` : "";
+    const members = e.members_count > 1 ? `${e.members_count} elements: ${e.members.map(esc).join(", ")}${e.members_count > e.members.length ? " …" : ""}` : esc(e.worst.name);
     return `<article class="episode ${esc(e.severity)}" data-episode="${e.id}">
-      <header><span class="badge sev-${esc(e.severity)}">${esc(e.severity)}</span> <b>${esc(KIND[e.kind] || e.kind)}</b> · ${esc(e.element)} ${esc(e.name)}</header>
+      <header><span class="badge sev-${esc(e.severity)}">${esc(e.severity)}</span> <b>${esc(e.title)}</b></header>
       <dl class="facts">
         <dt>Window</dt><dd>${fmtTime(e.start)} – ${fmtTime(e.end)} <span class="countdown" data-at="${esc(e.start)}">${countdown(e.start)}</span></dd>
-        <dt>Peak</dt><dd>${value(e.peak_value, e.unit)} at ${fmtTime(e.peak_at)} (limit ${value(e.limit, e.unit)})</dd>
+        <dt>Peak</dt><dd>${value(e.peak_value, e.unit)} at ${esc(e.worst.name)}, ${fmtTime(e.peak_at)} (limit ${value(e.limit, e.unit)})</dd>
+        <dt>Affected</dt><dd>${members}</dd>
+        <dt>Seen in</dt><dd>${e.cases.map((c) => esc(CASE[c] || c)).join("; ")}; figures from the ${esc((CASE[e.case] || e.case).split(" (")[0])}</dd>
+        ${support(e.voltage_support)}
         <dt>Relief needed</dt><dd>${mw(e.relief_peak_mw)}</dd>
-        <dt>Flex headroom</dt><dd>${mw(e.headroom_at_peak_mw)} <span class="badge ${e.coverable ? "green" : "red"}">${e.coverable ? "coverable" : "short"}</span></dd>
-        <dt>Seen in</dt><dd>${e.quantiles.map((q) => q.toUpperCase()).join(", ")}</dd>
+        <dt>Flex headroom</dt><dd>${mw(e.headroom_at_peak_mw)} <span class="badge ${e.coverable ? "green" : "red"}">${e.coverable ? "coverable" : "short"}</span> ${confirmed}</dd>
       </dl>
       <p class="muted small">Useful flexibility: ${flex}</p>${curtail}
     </article>`;
@@ -69,7 +84,17 @@
   function drawEpisodes() {
     const el = document.getElementById("episodes");
     el.innerHTML = payload.episodes.length ? payload.episodes.map(card).join("")
-      : `<p class="muted">No violations foreseen${payload.run ? "" : " (no projection yet)"}.</p>`;
+      : `<p class="muted">No MV or primary constraints foreseen${payload.run ? "" : " (no projection yet)"}.</p>`;
+    const lv = document.querySelector("#lv-episodes tbody");
+    lv.innerHTML = payload.lv_episodes.length ? payload.lv_episodes.map((e) => `<tr data-lv-episode="${e.id}">
+        <td>${esc(e.title)}</td><td>${fmtTime(e.start)} – ${fmtTime(e.end)}</td>
+        <td>${value(e.peak_value, e.unit)} (limit ${value(e.limit, e.unit)})</td>
+        <td>${e.members_count}</td><td>${mw(e.relief_peak_mw)}</td>
+        <td><span class="badge ${e.coverable ? "green" : "red"}">${e.coverable ? "flex can cover" : "short"}</span></td></tr>`).join("")
+      : `<tr><td colspan="6" class="muted">No LV constraints foreseen.</td></tr>`;
+    const cut = document.querySelector("#curtailment-totals tbody");
+    cut.innerHTML = payload.curtailment.length ? payload.curtailment.map((c) => `<tr><td>${esc(c.name)}</td><td>${c.mwh.toFixed(2)} MWh</td></tr>`).join("")
+      : `<tr><td colspan="2" class="muted">No curtailment instructed.</td></tr>`;
   }
 
   function drawAlarms() {

@@ -29,6 +29,12 @@ def test_latest_projection_payload(projected, client_for, operator, mv_network):
     assert len(payload["timeline"]["data"][0]["x"]) == 192
     assert payload["run"]["summary"]["violations"] == len(
         [e for e in projected.episodes.all() if e.level == "violation"])
+    # MV/primary constraint locations as cards, LV ones on their own list
+    assert payload["episodes"] and all(e["voltage_level"] == "mv" for e in payload["episodes"])
+    assert payload["lv_episodes"] == []  # the MV network has no LV side
+    card = payload["episodes"][0]
+    assert card["element"] in {"feeder", "trafo", "primary", "line", "busbar"}
+    assert card["title"] and card["worst"]["name"] and card["members_count"] >= 1 and card["cases"]
 
 
 def test_projection_needs_dso_staff(projected, client_for, aggregator_a, tso_client, mv_network):

@@ -71,6 +71,20 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
         app.conf.task_always_eager = not settings.REDIS_URL
     alarm = Alarm.objects.filter(network=mv_network, state="active").order_by("breach_at", "id").first()
     assert alarm is not None
+    # The MV test network has no LV side: give its run one LV constraint (a secondary transformer)
+    # so the page's separate planning list has something to show.
+    from apps.anm.models import ConstraintEpisode
+    from apps.anm.selectors import latest_projection
+
+    run = latest_projection(mv_network)
+    mv_count = run.episodes.filter(level="violation").count()
+    template = run.episodes.filter(level="violation").first()
+    ConstraintEpisode.objects.create(
+        run=run, element="trafo", pp_index=999, name="Elm Close secondary", kind="thermal", level="violation",
+        direction="export", voltage_level="lv", case="export", cases=["export"], start=template.start, end=template.end,
+        peak_at=template.peak_at, peak_value=131.0, limit=110.0, unit="%", worst={"element": "trafo", "pp_index": 999,
+        "name": "Elm Close secondary"}, members=[{"element": "trafo", "pp_index": 999, "name": "Elm Close secondary"}],
+        relief_mw=[0.05], headroom_mw=[0.02], coverable=False, severity="medium")
     with daphne_server() as base:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         errors = []
@@ -79,7 +93,11 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
         page.goto(f"{base}/anm/networks/{mv_network.pk}/")
         page.wait_for_selector("#heatmap .main-svg", timeout=30_000)
         page.wait_for_selector("#timeline .main-svg")
-        assert page.locator("#episodes .episode").count() >= 1
+        # MV and primary constraints as cards; the LV one only on the planning list, apart
+        assert page.locator("#mv-constraints .episode").count() == min(mv_count, 24) >= 1
+        assert "Elm Close" not in page.locator("#mv-constraints").inner_text()
+        assert page.locator("#lv-episodes tbody tr").count() == 1
+        assert "Elm Close secondary" in page.locator("#lv-constraints").inner_text()
         page.wait_for_selector("#live-status.on", timeout=15_000)
         page.click(f'button[data-ack="{alarm.pk}"]')
         page.wait_for_selector(f'tr[data-alarm="{alarm.pk}"] .acked', timeout=15_000)
