@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Alarm, ConstraintEpisode, ProjectionRun
+from .models import Alarm, ConstraintEpisode, CurtailmentInstruction, ProjectionRun
 
 
 class ComputedAdmin(admin.ModelAdmin):
@@ -19,8 +19,9 @@ class ProjectionRunAdmin(ComputedAdmin):
 
 @admin.register(ConstraintEpisode)
 class ConstraintEpisodeAdmin(ComputedAdmin):
-    list_display = ("run", "element", "name", "kind", "level", "severity", "start", "peak_value", "limit", "coverable")
-    list_filter = ("kind", "level", "severity", "coverable")
+    list_display = ("run", "element", "name", "kind", "direction", "voltage_level", "level", "severity", "start",
+                    "peak_value", "limit", "coverable", "confirmed")
+    list_filter = ("kind", "level", "voltage_level", "severity", "coverable")
 
 
 @admin.register(Alarm)
@@ -28,3 +29,10 @@ class AlarmAdmin(ComputedAdmin):
     list_display = ("title", "network", "severity", "state", "breach_at", "acknowledged_by", "acknowledged_at", "cleared_at")
     list_filter = ("state", "severity", "network")
     readonly_fields = ("acknowledged_by", "acknowledged_at", "cleared_at", "first_seen_at", "last_seen_at")
+
+
+@admin.register(CurtailmentInstruction)
+class CurtailmentInstructionAdmin(ComputedAdmin):
+    list_display = ("der", "network", "interval_start", "mw", "run")
+    list_filter = ("network",)
+    raw_id_fields = ("der", "run")

@@ -2,14 +2,43 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from .models import Bus, DERAsset, ExternalGrid, Feeder, Line, Load, Network, Premise, Substation, Switch, Transformer
+from .models import (
+    Bus,
+    DERAsset,
+    ExternalGrid,
+    Feeder,
+    Line,
+    Load,
+    Network,
+    Premise,
+    Substation,
+    Switch,
+    ThermalRating,
+    Transformer,
+    VoltageLimit,
+)
 from .pandapower_io import NetworkImportError
 from .services import network_import_json, network_import_simbench
+
+
+class VoltageLimitInline(admin.TabularInline):
+    """Statutory voltage limits per voltage level (UK defaults: ESQCR reg. 27)."""
+
+    model = VoltageLimit
+    extra = 0
+
+
+class ThermalRatingInline(admin.TabularInline):
+    """Seasonal and cyclic ratings per branch class (UK defaults: ER P27, P17, P15)."""
+
+    model = ThermalRating
+    extra = 0
 
 
 @admin.register(Network)
 class NetworkAdmin(admin.ModelAdmin):
     list_display = ("name", "source", "curtailment_rule", "created_at")
+    inlines = (VoltageLimitInline, ThermalRatingInline)
     change_list_template = "admin/grid/network/change_list.html"
 
     def get_urls(self):
@@ -56,7 +85,7 @@ class LineAdmin(ElementAdmin):
 
 @admin.register(Transformer)
 class TransformerAdmin(ElementAdmin):
-    list_display = ("name", "network", "sn_mva", "vn_hv_kv", "vn_lv_kv", "tap_pos", "in_service")
+    list_display = ("name", "network", "sn_mva", "vn_hv_kv", "vn_lv_kv", "tap_pos", "oltc_enabled", "in_service")
     raw_id_fields = ("hv_bus", "lv_bus", "substation")
 
 
@@ -75,14 +104,14 @@ class ExternalGridAdmin(ElementAdmin):
 
 @admin.register(Substation)
 class SubstationAdmin(ElementAdmin):
-    list_display = ("name", "network", "kind")
+    list_display = ("name", "network", "kind", "firm_capacity_mva", "reverse_power_mw")
     list_filter = ("network", "kind")
     raw_id_fields = ("busbar",)
 
 
 @admin.register(Feeder)
 class FeederAdmin(ElementAdmin):
-    list_display = ("name", "network", "substation", "vn_kv", "capacity_mva")
+    list_display = ("name", "network", "substation", "vn_kv", "capacity_mva", "export_limit_mw", "import_limit_mw")
     raw_id_fields = ("substation", "head_bus", "head_line")
 
 
@@ -101,6 +130,7 @@ class LoadAdmin(ElementAdmin):
 
 @admin.register(DERAsset)
 class DERAssetAdmin(ElementAdmin):
-    list_display = ("name", "network", "kind", "status", "rated_mw", "capacity_mwh", "owner", "premise")
-    list_filter = ("network", "kind", "status", "owner")
+    list_display = ("name", "network", "kind", "status", "rated_mw", "capacity_mwh", "connection_type",
+                    "offer_accepted_on", "owner", "premise")
+    list_filter = ("network", "kind", "status", "connection_type", "owner")
     raw_id_fields = ("bus", "premise")
