@@ -359,7 +359,7 @@ def _candidates(pool: list, factors: dict, rep: LocationEpisode, case: str, wind
             frame = bundle.scenario(generation=generation, demand=generation)[("sgen", "p_mw")]
         elif element == "storage":
             frame = avail["battery_charge_mw" if direction == ABSORB else "battery_discharge_mw"]
-            energy = _battery_energy(avail, idx, window.start, direction)
+            energy = _battery_energy(avail, idx, window, direction)
         else:
             frame = avail["ev_flex_up_mw" if direction == ABSORB else "ev_flex_down_mw"]
         if idx not in frame.columns:
@@ -372,18 +372,28 @@ def _candidates(pool: list, factors: dict, rep: LocationEpisode, case: str, wind
     return candidates
 
 
-def _battery_energy(avail: dict, idx: int, start: int, direction: int) -> float | None:
-    """Usable energy of a battery at a step in the helpful direction (room to charge, or energy
-    above the reserve), when the forecast simulates state of charge; None otherwise."""
+def _battery_energy(avail: dict, idx: int, window: slice, direction: int) -> float | None:
+    """Grid-side energy a battery can give over a constraint window in the helpful direction, on
+    top of its own operation, when the forecast simulates its state of charge; None otherwise.
+
+    ``battery_soc_mwh`` is the stored energy at the end of each step of the battery's own run.
+    Extra charging accumulated by any step of the window must fit under the capacity at that
+    step, so the room is ``capacity − max(SOC over the window)`` (a battery that fills by
+    itself at 11:00 has none at 13:00); extra discharging likewise ``min(SOC) − reserve``.
+    """
     soc = avail.get("battery_soc_mwh")
     if soc is None or idx not in soc.columns:
         return None
-    e = float(soc[idx].iloc[start])
+    path = soc[idx].to_numpy(dtype=float)[window]
+    if not len(path):
+        return 0.0
     capacity = float(avail["battery_capacity_mwh"][idx].iloc[0])
     reserve = float(avail["battery_reserve_mwh"][idx].iloc[0])
     eff = float(avail["battery_efficiency"][idx].iloc[0]) if "battery_efficiency" in avail else 1.0
     # grid-side energy: charging needs (room / eff) from the grid; discharging gives (stored × eff)
-    return max(capacity - e, 0.0) / eff if direction == ABSORB else max(e - reserve, 0.0) * eff
+    if direction == ABSORB:
+        return max(capacity - float(path.max()), 0.0) / eff
+    return max(float(path.min()) - reserve, 0.0) * eff
 
 
 def _voltage_support(model, result, rep: LocationEpisode, factors: dict, pool: list, bundle, case: str,

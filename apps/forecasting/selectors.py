@@ -13,6 +13,7 @@ from apps.accounts.tenancy import scope_to_user
 from apps.grid.models import DERAsset, Load, Network
 
 from .calc.accuracy import LEAD_BANDS
+from .calc.battery import MODE_IDLE, MODE_SCHEDULE, MODE_SELF_CONSUMPTION
 from .calc.provider import KIND_OTHER, KIND_PV, KIND_WIND, EVSpecs, LoadSpecs, NetworkSpecs, SgenSpecs, StorageSpecs
 from .calc.simbench_profiles import RelativeProfiles, dataset_for_code, relative_profiles
 from .models import ForecastRun, ForecastScore, ForecastSeries, WeatherForecast, WeatherZone
@@ -112,19 +113,30 @@ def network_forecast_specs(*, network: Network, profiles: RelativeProfiles) -> t
         return col
 
     load_rows = list(Load.objects.filter(network=network).order_by("pp_index")
-                     .values_list("pp_index", "p_mw", "q_mvar", "profile", "in_service"))
+                     .values_list("pp_index", "p_mw", "q_mvar", "profile", "in_service", "bus_id", "premise_id"))
     der_rows = list(DERAsset.objects.filter(network=network).order_by("pp_element", "pp_index").values_list(
         "pp_element", "pp_index", "kind", "p_mw", "q_mvar", "rated_mw", "sn_mva", "capacity_mwh", "min_e_mwh",
-        "soc_percent", "profile", "status"))
+        "soc_percent", "profile", "status", "bus_id", "premise_id", "efficiency_percent", "reserve_percent",
+        "operating_mode"))
     live = set(DERAsset.LIVE_STATUSES)
     ev_rows = [r for r in der_rows if r[0] == DERAsset.PPElement.LOAD and r[2] == DERAsset.Kind.EV_CHARGER]
     # Other load-type DER (none today) are forecast like loads from their profile or set-point.
     for r in der_rows:
         if r[0] == DERAsset.PPElement.LOAD and r[2] != DERAsset.Kind.EV_CHARGER:
-            load_rows.append((r[1], r[3], r[4], r[10], r[11] in live))
+            load_rows.append((r[1], r[3], r[4], r[10], r[11] in live, r[12], r[13]))
     load_rows.sort(key=lambda r: r[0])
     sgen_rows = [r for r in der_rows if r[0] == DERAsset.PPElement.SGEN]
     storage_rows = [r for r in der_rows if r[0] == DERAsset.PPElement.STORAGE]
+
+    # A battery works against its premise's PV and demand: the registry premise, else its bus
+    # (elements without a premise at that bus). Only groups that hold a battery are numbered.
+    def key(bus_id, premise_id):
+        return ("premise", premise_id) if premise_id is not None else ("bus", bus_id)
+
+    group = {}
+    for r in storage_rows:
+        group.setdefault(key(r[12], r[13]), len(group))
+    mode_code = {DERAsset.OperatingMode.SCHEDULE: MODE_SCHEDULE, DERAsset.OperatingMode.TELEMETRY: MODE_IDLE}
 
     loads = LoadSpecs(
         pp_index=np.array([r[0] for r in load_rows], dtype=np.int64),
@@ -132,6 +144,7 @@ def network_forecast_specs(*, network: Network, profiles: RelativeProfiles) -> t
         col_p=np.array([column("load", f"{r[3]}_pload") if r[3] else -1 for r in load_rows], dtype=np.int64),
         col_q=np.array([column("load", f"{r[3]}_qload") if r[3] else -1 for r in load_rows], dtype=np.int64),
         in_service=np.array([bool(r[4]) for r in load_rows], dtype=bool),
+        premise=np.array([group.get(key(r[5], r[6]), -1) for r in load_rows], dtype=np.int64),
     )
     kind_code = {DERAsset.Kind.PV: KIND_PV, DERAsset.Kind.WIND: KIND_WIND}
     rated = [r[5] if r[5] is not None else abs(r[3] or 0.0) for r in sgen_rows]
@@ -141,6 +154,7 @@ def network_forecast_specs(*, network: Network, profiles: RelativeProfiles) -> t
         rated_mw=_f(rated, 0.0), inverter_mw=_f([r[6] for r in sgen_rows]), p_mw=_f([r[3] for r in sgen_rows], 0.0),
         col=np.array([column("sgen", r[10]) for r in sgen_rows], dtype=np.int64),
         in_service=np.array([r[11] in live for r in sgen_rows], dtype=bool),
+        premise=np.array([group.get(key(r[12], r[13]), -1) for r in sgen_rows], dtype=np.int64),
     )
     storages = StorageSpecs(
         pp_index=np.array([r[1] for r in storage_rows], dtype=np.int64),
@@ -150,6 +164,11 @@ def network_forecast_specs(*, network: Network, profiles: RelativeProfiles) -> t
         soc=_f([r[9] for r in storage_rows]) / 100.0,
         col=np.array([column("storage", r[10]) for r in storage_rows], dtype=np.int64),
         in_service=np.array([r[11] in live for r in storage_rows], dtype=bool),
+        # blank: self-consumption, what a home battery does out of the box
+        mode=np.array([mode_code.get(r[16], MODE_SELF_CONSUMPTION) for r in storage_rows], dtype=np.int64),
+        efficiency=_f([r[14] for r in storage_rows]) / 100.0,
+        reserve=_f([r[15] for r in storage_rows]) / 100.0,
+        premise=np.array([group[key(r[12], r[13])] for r in storage_rows], dtype=np.int64),
     )
     evs = EVSpecs(
         pp_index=np.array([r[1] for r in ev_rows], dtype=np.int64),

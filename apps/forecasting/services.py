@@ -26,7 +26,10 @@ from .calc.physics import DEFAULT_PV, DEFAULT_WIND
 from .calc.provider import (
     BATTERY_DEFAULT_HOURS,
     BATTERY_DEFAULT_SOC,
-    BATTERY_SUSTAIN_HOURS,
+    BATTERY_DEFAULT_EFFICIENCY,
+    BATTERY_WARMUP_HOURS,
+    CLEAR_SKY_INDEX_MAX,
+    CLEAR_SKY_WINDOW_DAYS,
     ZoneWeather,
     build_forecast,
 )
@@ -38,7 +41,7 @@ from .selectors import network_forecast_specs, profiles_for, weather_latest_issu
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "forecasting-1"
+MODEL_VERSION = "forecasting-2"  # 2: battery SOC by operating mode, PV errors on the clear-sky index
 MAX_HORIZON_HOURS = 7 * 24  # the error model is calibrated to 48 h; longer is allowed, flagged
 DEFAULT_ZONE_NAME = "Network zone"
 
@@ -152,10 +155,12 @@ def forecast_injections(*, network: Network, start: dt.datetime, steps: int = 19
             ("load", "p_mw"): frame(np.hstack([arrays.load_p[q], arrays.ev_p[q]])[:, order], load_cols),
             ("load", "q_mvar"): frame(np.hstack([arrays.load_q[q], zeros_ev])[:, order], load_cols),
             ("sgen", "p_mw"): frame(arrays.sgen_p[q], sgen_cols),
-            ("storage", "p_mw"): frame(arrays.storage_p.copy(), storage_cols),
+            ("storage", "p_mw"): frame(arrays.storage_p[q], storage_cols),
         }
     availability = {
-        name: pd.DataFrame(values, index=valid_times, columns=ev_cols if name.startswith("ev_") else storage_cols)
+        # per-battery constants (capacity, reserve, efficiency) are one row at the first step
+        name: pd.DataFrame(values, index=valid_times[:len(values)],
+                           columns=ev_cols if name.startswith("ev_") else storage_cols)
         for name, values in arrays.availability.items()
     }
     totals = {name: pd.DataFrame(per_q, index=valid_times)[list(QUANTILES)] for name, per_q in arrays.totals.items()}
@@ -187,7 +192,10 @@ def forecast_injections(*, network: Network, start: dt.datetime, steps: int = 19
         "assumptions": {
             "pv": asdict(DEFAULT_PV), "wind": asdict(DEFAULT_WIND), "errors": em.error_model_summary(),
             "battery": {"default_soc": BATTERY_DEFAULT_SOC, "default_hours": BATTERY_DEFAULT_HOURS,
-                        "sustain_hours": BATTERY_SUSTAIN_HOURS},
+                        "default_efficiency": BATTERY_DEFAULT_EFFICIENCY, "warmup_hours": BATTERY_WARMUP_HOURS,
+                        "model": "state of charge by operating mode (self-consumption / schedule / idle)"},
+            "pv_clear_sky": {"window_days": CLEAR_SKY_WINDOW_DAYS, "index_max": CLEAR_SKY_INDEX_MAX,
+                             "error": "absolute on the clear-sky index"},
         },
         "warnings": warnings,
     }

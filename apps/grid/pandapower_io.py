@@ -222,32 +222,96 @@ def import_net(network: Network, net) -> dict[str, int]:
         )
         for idx, r in net.load.iterrows()
     ], batch_size=2000)
+    split_pv = list(_pv_of_pv_storage(network, bus_id, net))
     DERAsset.objects.bulk_create(
         list(_der_rows(network, bus_id, net.sgen, DERAsset.PPElement.SGEN))
-        + list(_der_rows(network, bus_id, net.storage, DERAsset.PPElement.STORAGE)),
+        + list(_der_rows(network, bus_id, net.storage, DERAsset.PPElement.STORAGE)) + split_pv,
         batch_size=2000,
     )
     _store_topology(network, net, bus_id)
     return {
         "buses": len(net.bus), "lines": len(net.line), "transformers": len(net.trafo), "switches": len(net.switch),
-        "loads": len(net.load), "der_assets": len(net.sgen) + len(net.storage),
+        "loads": len(net.load), "der_assets": len(net.sgen) + len(net.storage) + len(split_pv),
     }
+
+
+# SimBench's "PV_Storage" is a rooftop PV system behind a home battery, modelled as one storage
+# row: p_mw = −(PV rating), profile "Storage_PV8_L1-A" = PV8 shifted by the battery. The registry
+# holds the two real assets (docs/simbench-mapping.md): a PV sgen forecast from weather, and a
+# battery (same pp_index) whose state of charge the forecast simulates.
+PV_STORAGE = "pv_storage"
+HOME_BATTERY_DEFAULT_MW = 0.005     # domestic 5 kW / 10 kWh where a row gives no power or energy
+HOME_BATTERY_DEFAULT_MWH = 0.010
+
+
+def _is_pv_storage(r) -> bool:
+    return _s(r.get("type")).lower() == PV_STORAGE
+
+
+def _pv_profile_of(storage_profile: str) -> str:
+    """"Storage_PV8_L1-A" -> "PV8" ("" when the name carries no PV profile)."""
+    return next((part for part in storage_profile.split("_") if part.startswith("PV")), "")
+
+
+def _battery_fields(r) -> dict:
+    """Energy, power, efficiency and reserve of a storage row; for PV_Storage the home battery."""
+    capacity, floor = _f(r.get("max_e_mwh")), _f(r.get("min_e_mwh"))
+    efficiency = _f(r.get("efficiency_percent"))
+    if efficiency is not None and efficiency <= 1.0:
+        efficiency *= 100.0  # SimBench's "efficiency_percent" holds a fraction (0.95)
+    fields = {
+        "capacity_mwh": capacity, "min_e_mwh": floor, "efficiency_percent": efficiency,
+        "reserve_percent": 100.0 * floor / capacity if capacity and floor is not None else None,
+    }
+    if _is_pv_storage(r):
+        power = max(abs(_f(r.get("min_p_mw"), 0.0)), abs(_f(r.get("max_p_mw"), 0.0))) or _f(r.get("sn_mva"))
+        fields.update(
+            p_mw=0.0, rated_mw=power or HOME_BATTERY_DEFAULT_MW, sn_mva=power or HOME_BATTERY_DEFAULT_MW,
+            capacity_mwh=capacity or HOME_BATTERY_DEFAULT_MWH, profile="",
+            operating_mode=DERAsset.OperatingMode.SELF_CONSUMPTION,
+        )
+    elif _s(r.get("profile")):
+        fields["operating_mode"] = DERAsset.OperatingMode.SCHEDULE  # its profile is a schedule
+    return fields
 
 
 def _der_rows(network: Network, bus_id: dict[int, int], frame: pd.DataFrame, element: str) -> Iterable[DERAsset]:
     for idx, r in frame.iterrows():
         type_label = _s(r.get("type"))
-        kind = DERAsset.Kind.BATTERY if element == DERAsset.PPElement.STORAGE else _kind_of_sgen(type_label)
+        storage = element == DERAsset.PPElement.STORAGE
+        kind = DERAsset.Kind.BATTERY if storage else _kind_of_sgen(type_label)
         sn_mva = _f(r.get("sn_mva"))
+        fields = dict(
+            p_mw=float(r.p_mw), sn_mva=sn_mva, rated_mw=_f(r.get("max_p_mw")) or sn_mva or abs(float(r.p_mw)),
+            capacity_mwh=_f(r.get("max_e_mwh")), min_e_mwh=_f(r.get("min_e_mwh")), profile=_s(r.get("profile")),
+        )
+        if storage:
+            fields.update(_battery_fields(r))
         yield DERAsset(
             network=network, pp_element=element, pp_index=int(idx), name=_s(r.get("name")),
             bus_id=bus_id[int(r.bus)], kind=kind,
             status=DERAsset.Status.OPERATIONAL if _b(r.get("in_service")) else DERAsset.Status.OUT_OF_SERVICE,
-            p_mw=float(r.p_mw), q_mvar=_f(r.get("q_mvar"), 0.0), sn_mva=sn_mva,
-            rated_mw=_f(r.get("max_p_mw")) or sn_mva or abs(float(r.p_mw)), scaling=_f(r.get("scaling"), 1.0),
-            capacity_mwh=_f(r.get("max_e_mwh")), min_e_mwh=_f(r.get("min_e_mwh")), soc_percent=_f(r.get("soc_percent")),
-            type=type_label, profile=_s(r.get("profile")), subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")),
+            q_mvar=_f(r.get("q_mvar"), 0.0), scaling=_f(r.get("scaling"), 1.0), soc_percent=_f(r.get("soc_percent")),
+            type=type_label, subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")), **fields,
         )
+
+
+def _pv_of_pv_storage(network: Network, bus_id: dict[int, int], net) -> Iterable[DERAsset]:
+    """The PV system of every PV_Storage row, as a new sgen after the net's own (its set-point is
+    the row's −p_mw, so the static power flow is unchanged)."""
+    index = int(net.sgen.index.max()) + 1 if len(net.sgen) else 0
+    for _, r in net.storage.iterrows():
+        if not _is_pv_storage(r):
+            continue
+        kwp = abs(float(r.p_mw))
+        yield DERAsset(
+            network=network, pp_element=DERAsset.PPElement.SGEN, pp_index=index, name=f"{_s(r.get('name'))} PV",
+            bus_id=bus_id[int(r.bus)], kind=DERAsset.Kind.PV,
+            status=DERAsset.Status.OPERATIONAL if _b(r.get("in_service")) else DERAsset.Status.OUT_OF_SERVICE,
+            p_mw=kwp * _f(r.get("scaling"), 1.0), q_mvar=0.0, sn_mva=kwp, rated_mw=kwp, type="PV",
+            profile=_pv_profile_of(_s(r.get("profile"))), subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")),
+        )
+        index += 1
 
 
 def _store_topology(network: Network, net, bus_id: dict[int, int]) -> None:

@@ -79,7 +79,13 @@ def test_truth_reproduces_the_profiles_through_the_physical_models(synthetic_pro
     assert truth.sgen_p[:, 0] == pytest.approx(0.8)  # PV: 0.4 × 2 MWp via GHI and back
     assert truth.sgen_p[:, 1] == pytest.approx(1.5)  # wind: 0.5 × 3 MW via wind speed and back
     assert truth.sgen_p[:, 2] == pytest.approx(0.8)  # biomass: 0.8 × 1 MW
-    assert truth.storage_p == pytest.approx(-0.1)    # 0.25 × −0.4 (SimBench sign)
+    assert truth.storage_schedule == pytest.approx(-0.1)  # 0.25 × −0.4 (SimBench sign)
+    # The fixture's battery follows that schedule (schedule mode) from half full (0.5 MWh): each
+    # quarter-hour at 0.1 MW draws 0.1 × 0.25 / 0.95 MWh, so it empties after 0.5·0.95/0.025 = 19
+    # steps and then stops (it used to discharge for 48 h from 1 MWh: an artefact).
+    assert truth.storage_p[:19, 0] == pytest.approx(-0.1)
+    assert truth.storage_p[19:, 0] == pytest.approx(0.0, abs=1e-9)
+    assert truth.storage_soc[18, 0] == pytest.approx(0.0, abs=1e-9)
     h = horizon_from(MONDAY_6AM)
     expected_ev = 0.011 * ev_plugged_fraction(h.hour_of_day, h.is_weekend) * ev_charging_share(h.hour_of_day)
     assert truth.ev_p[:, 0] == pytest.approx(expected_ev)
@@ -88,7 +94,8 @@ def test_truth_reproduces_the_profiles_through_the_physical_models(synthetic_pro
 def test_truth_totals_add_up(synthetic_profiles, specs):
     totals = truth_totals(specs, compute_truth(specs, synthetic_profiles, horizon_from(MONDAY_6AM)))
     assert totals["demand"] == pytest.approx(1.5)
-    expected = 0.8 + 1.5 + 0.8 - 1.5 - totals["ev"] - (-0.1)
+    battery = np.where(np.arange(192) < 19, -0.1, 0.0)  # discharges until empty (see above)
+    expected = 0.8 + 1.5 + 0.8 - 1.5 - totals["ev"] - battery
     assert totals["net_export"] == pytest.approx(expected)
 
 
@@ -129,9 +136,11 @@ def test_net_export_median_is_generation_minus_consumption(synthetic_profiles, s
     assert t["net_export"]["p50"] == pytest.approx(expected)
 
 
-def test_battery_schedule_is_known_so_every_quantile_is_the_schedule(synthetic_profiles, specs):
+def test_a_scheduled_battery_does_not_depend_on_the_weather(synthetic_profiles, specs):
     f = build(specs, synthetic_profiles)
-    assert f.storage_p == pytest.approx(-0.1)
+    for q in ("p10", "p50", "p90"):
+        assert f.storage_p[q][:19, 0] == pytest.approx(-0.1)
+        assert f.storage_p[q][19:, 0] == pytest.approx(0.0, abs=1e-9)
     assert f.totals["storage"]["p10"] == pytest.approx(f.totals["storage"]["p90"])
 
 
@@ -188,10 +197,16 @@ def test_ingested_weather_drives_pv_and_wind(synthetic_profiles, specs):
 def test_availability_for_flexibility(synthetic_profiles, specs):
     f = build(specs, synthetic_profiles)
     h = horizon_from(MONDAY_6AM)
-    # Battery: SOC unknown (0 in SimBench) -> 50 % of 1 MWh; schedule −0.1 MW (discharging).
-    # Charge: min(0.5 − (−0.1), (1 − 0.5)/1 h) = 0.5; discharge: min(0.5 + (−0.1), 0.5/1 h) = 0.4.
-    assert f.availability["battery_charge_mw"] == pytest.approx(0.5)
-    assert f.availability["battery_discharge_mw"] == pytest.approx(0.4)
+    # Battery: SOC unknown (0 in SimBench) -> 50 % of 1 MWh; schedule −0.1 MW (discharging),
+    # η = 0.95. First step: E = 0.5 − 0.025/0.95 = 0.473684 MWh after it.
+    # Charge: min(0.5 − (−0.1), (1 − 0.473684)/(0.95·0.25)) = 0.6; discharge:
+    # min(0.5 + (−0.1), 0.473684·0.95/0.25) = 0.4. Once empty (step 19 on): charge 0.5, discharge 0.
+    e1 = 0.5 - 0.1 * 0.25 / 0.95
+    assert f.availability["battery_soc_mwh"][0, 0] == pytest.approx(e1)
+    assert f.availability["battery_charge_mw"][0, 0] == pytest.approx(0.6)
+    assert f.availability["battery_discharge_mw"][0, 0] == pytest.approx(0.4)
+    assert f.availability["battery_charge_mw"][19:, 0] == pytest.approx(0.5)
+    assert f.availability["battery_discharge_mw"][19:, 0] == pytest.approx(0.0, abs=1e-9)
     plugged = ev_plugged_fraction(h.hour_of_day, h.is_weekend)
     assert f.availability["ev_plugged_fraction"][:, 0] == pytest.approx(plugged)
     # 08:00–08:15 on a Monday (step middle 08:07:30): the commute has taken EVs away.

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scipy.ndimage import maximum_filter1d
+
 from . import errors as em
+from .battery import MODE_IDLE, MODE_SCHEDULE, MODE_SELF_CONSUMPTION, BatteryRun, simulate_batteries
 from .physics import (
     DEFAULT_PV,
     DEFAULT_WIND,
@@ -33,7 +36,7 @@ from .physics import (
     wind_speed_from_power_rel,
 )
 from .simbench_profiles import RelativeProfiles
-from .timebase import Horizon
+from .timebase import Horizon, warmup_horizon
 
 QUANTILE_NAMES = tuple(em.QUANTILES)  # ("p10", "p50", "p90")
 KIND_PV, KIND_WIND, KIND_OTHER = 0, 1, 2
@@ -41,7 +44,10 @@ POWER_QUANTITIES = ("demand", "ev", "pv", "wind", "other_gen", "storage", "net_e
 WEATHER_VARIABLES = ("ghi_w_m2", "wind_speed_m_s", "temperature_c")
 BATTERY_DEFAULT_SOC = 0.5
 BATTERY_DEFAULT_HOURS = 2.0  # energy / power when the registry has no capacity
-BATTERY_SUSTAIN_HOURS = 1.0  # availability = what can be held for a full hour
+BATTERY_DEFAULT_EFFICIENCY = 0.95  # one-way, SimBench's value for its home batteries
+BATTERY_WARMUP_HOURS = 24  # an unknown state of charge is found by running the day before from the reserve
+CLEAR_SKY_WINDOW_DAYS = 31  # the demo's clear sky: the clearest of ±15 days at that time of day
+CLEAR_SKY_INDEX_MAX = 1.0  # no forecast quantile above clear sky
 
 
 @dataclass
@@ -54,6 +60,7 @@ class LoadSpecs:
     col_p: np.ndarray
     col_q: np.ndarray
     in_service: np.ndarray
+    premise: np.ndarray | None = None  # premise group per load (−1: none); see StorageSpecs
 
 
 @dataclass
@@ -68,11 +75,19 @@ class SgenSpecs:
     p_mw: np.ndarray
     col: np.ndarray
     in_service: np.ndarray
+    premise: np.ndarray | None = None  # premise group per generator (−1: none); see StorageSpecs
 
 
 @dataclass
 class StorageSpecs:
-    """Batteries; ``soc`` is a fraction (NaN when unknown), ``p_mw`` the SimBench-signed base."""
+    """Batteries; ``soc`` is a fraction (NaN when unknown), ``p_mw`` the set-point that, times the
+    profile (column ``col``), is the aggregator's schedule in schedule mode (+ = charging).
+
+    ``mode`` is a ``battery.MODE_*`` per battery (None: schedule mode for all). ``efficiency``
+    one-way per unit (NaN: 0.95); ``reserve`` the fraction of capacity kept back (NaN: from
+    ``min_e_mwh``). ``premise`` numbers the battery's premise: a self-consumption battery works
+    against the PV and loads with the same number (the selectors use the registry premise, else
+    the bus)."""
 
     pp_index: np.ndarray
     p_mw: np.ndarray
@@ -82,6 +97,34 @@ class StorageSpecs:
     soc: np.ndarray
     col: np.ndarray
     in_service: np.ndarray
+    mode: np.ndarray | None = None
+    efficiency: np.ndarray | None = None
+    reserve: np.ndarray | None = None
+    premise: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.pp_index)
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """MWh; 2 h × rating when the registry has none."""
+        c = self.capacity_mwh
+        return np.where(np.isfinite(c) & (c > 0), c, self.rated_mw * BATTERY_DEFAULT_HOURS)
+
+    @property
+    def eta(self) -> np.ndarray:
+        e = np.full(len(self), np.nan) if self.efficiency is None else self.efficiency
+        return np.where(np.isfinite(e) & (e > 0), np.minimum(e, 1.0), BATTERY_DEFAULT_EFFICIENCY)
+
+    @property
+    def reserve_mwh(self) -> np.ndarray:
+        r = np.full(len(self), np.nan) if self.reserve is None else self.reserve
+        floor = np.where(np.isfinite(self.min_e_mwh), self.min_e_mwh, 0.0)
+        return np.minimum(np.where(np.isfinite(r), r * self.capacity, floor), self.capacity)
+
+    @property
+    def modes(self) -> np.ndarray:
+        return np.full(len(self), MODE_SCHEDULE) if self.mode is None else self.mode
 
 
 @dataclass
@@ -133,7 +176,7 @@ class Truth:
     load_p: np.ndarray
     load_q: np.ndarray
     sgen_p: np.ndarray
-    storage_p: np.ndarray
+    storage_p: np.ndarray  # the batteries' own operation (+ = charging)
     ev_p: np.ndarray
     ev_plugged: np.ndarray
     temperature_c: np.ndarray
@@ -145,6 +188,10 @@ class Truth:
     wind_asset_pos: np.ndarray
     ref_pv_pos: int
     ref_wind_pos: int
+    clear_sky_by_col: np.ndarray | None = None  # GHI of the clear sky per PV profile (T, k)
+    storage_schedule: np.ndarray | None = None  # profile × set-point (schedule mode)
+    storage_soc: np.ndarray | None = None  # MWh at the end of each step
+    battery_e0: np.ndarray | None = None  # MWh at the start of the horizon
 
 
 @dataclass
@@ -155,7 +202,7 @@ class ForecastArrays:
     load_q: dict[str, np.ndarray]
     ev_p: dict[str, np.ndarray]
     sgen_p: dict[str, np.ndarray]
-    storage_p: np.ndarray
+    storage_p: dict[str, np.ndarray]
     availability: dict[str, np.ndarray]
     totals: dict[str, dict[str, np.ndarray]]
     weather: dict[str, dict[str, np.ndarray]]
@@ -192,10 +239,90 @@ def pv_inverter_limit_rel(rated_mw: np.ndarray, inverter_mw: np.ndarray,
     return np.minimum(default, from_registry)
 
 
+def clear_sky_rel(profiles: RelativeProfiles, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The demo world's clear sky as relative PV output: per profile column, the highest value
+    at the same time of day within ±15 days (the clearest nearby day), averaged over ``rows``.
+
+    Parameters:
+        profiles: SimBench relative profiles.
+        rows: (T, m) SimBench rows of each step.
+        cols: PV profile columns.
+
+    Returns:
+        (T, len(cols)) relative output under clear sky.
+    """
+    year = profiles.values["sgen"][:, cols].astype(float)
+    per_day = year.shape[0] // 96
+    envelope = maximum_filter1d(year[: per_day * 96].reshape(per_day, 96, len(cols)), size=CLEAR_SKY_WINDOW_DAYS,
+                                axis=0, mode="wrap").reshape(per_day * 96, len(cols))
+    steps, per_step = rows.shape
+    return envelope[np.minimum(rows.ravel(), per_day * 96 - 1)].reshape(steps, per_step, len(cols)).mean(axis=1)
+
+
+def _premise_matrix(groups: np.ndarray | None, mask: np.ndarray, n_groups: int):
+    """Sparse one-hot (elements × premises) of the masked elements that have a premise."""
+    from scipy.sparse import csr_matrix
+
+    n = len(mask)
+    if groups is None or n_groups == 0:
+        return csr_matrix((n, max(n_groups, 1)))
+    keep = mask & (groups >= 0)
+    return csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), groups[keep])), shape=(n, n_groups))
+
+
+def premise_surplus(specs: NetworkSpecs, load_p: np.ndarray, pv_p: np.ndarray) -> np.ndarray:
+    """(T, n batteries) PV minus demand of each battery's premise (in-service elements; EV
+    chargers excluded: home systems do not discharge into a car)."""
+    stor = specs.storages
+    steps = load_p.shape[0]
+    if stor.premise is None or not len(stor):
+        return np.zeros((steps, len(stor)))
+    n_groups = int(max(stor.premise.max(initial=-1),
+                       -1 if specs.loads.premise is None else specs.loads.premise.max(initial=-1),
+                       -1 if specs.sgens.premise is None else specs.sgens.premise.max(initial=-1))) + 1
+    if n_groups == 0:
+        return np.zeros((steps, len(stor)))
+    is_pv = (specs.sgens.kind == KIND_PV) & specs.sgens.in_service
+    gen = (_premise_matrix(specs.sgens.premise, is_pv, n_groups).T @ pv_p.T).T
+    dem = (_premise_matrix(specs.loads.premise, specs.loads.in_service, n_groups).T @ load_p.T).T
+    surplus = np.asarray(gen) - np.asarray(dem)
+    return np.where(stor.premise >= 0, surplus[:, np.maximum(stor.premise, 0)], 0.0)
+
+
+def run_batteries(specs: NetworkSpecs, horizon: Horizon, load_p: np.ndarray, sgen_p: np.ndarray,
+                  schedule: np.ndarray, e0: np.ndarray) -> BatteryRun:
+    """Each battery's own operation over the horizon given its premise's PV and demand."""
+    stor = specs.storages
+    modes = stor.modes
+    desired = np.where(modes == MODE_SELF_CONSUMPTION, premise_surplus(specs, load_p, sgen_p), schedule)
+    return simulate_batteries(desired_mw=desired, mode=modes, e0_mwh=e0, capacity_mwh=stor.capacity,
+                              reserve_mwh=stor.reserve_mwh, rated_mw=stor.rated_mw, efficiency=stor.eta,
+                              step_hours=horizon.step_hours)
+
+
+def battery_start(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Horizon, *,
+                  pv: PVParameters = DEFAULT_PV, wind: WindParameters = DEFAULT_WIND) -> np.ndarray:
+    """Stored energy (MWh) at the start of the horizon: the registry's state of charge where it
+    is known (> 0: SimBench imports carry 0 as a placeholder); for self-consumption batteries
+    without one, the day before is run from the reserve (so a sunny yesterday leaves energy for
+    the evening); otherwise half full."""
+    stor = specs.storages
+    capacity = stor.capacity
+    known = np.isfinite(stor.soc) & (stor.soc > 0)
+    e0 = np.where(known, stor.soc * capacity, BATTERY_DEFAULT_SOC * capacity)
+    need = ~known & (stor.modes == MODE_SELF_CONSUMPTION)
+    if need.any():
+        warm = warmup_horizon(horizon, BATTERY_WARMUP_HOURS)
+        before = compute_truth(specs, profiles, warm, pv=pv, wind=wind, battery_e0=stor.reserve_mwh)
+        e0 = np.where(need, before.storage_soc[-1], e0)
+    return e0
+
+
 # --- truth ---------------------------------------------------------------------------------
 
 def compute_truth(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Horizon, *,
-                  pv: PVParameters = DEFAULT_PV, wind: WindParameters = DEFAULT_WIND) -> Truth:
+                  pv: PVParameters = DEFAULT_PV, wind: WindParameters = DEFAULT_WIND,
+                  battery_e0: np.ndarray | None = None) -> Truth:
     """What the demo world does over the horizon (SimBench through the physical models).
 
     Parameters:
@@ -203,9 +330,10 @@ def compute_truth(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hori
         profiles: SimBench relative profiles.
         horizon: the steps.
         pv / wind: model parameters.
+        battery_e0: stored energy at the start (default :func:`battery_start`).
 
     Returns:
-        :class:`Truth`.
+        :class:`Truth` (batteries run by their operating mode on the true PV and demand).
     """
     rows = horizon.simbench_rows
     loads, sgens, stor, evs = specs.loads, specs.sgens, specs.storages, specs.evs
@@ -222,6 +350,8 @@ def compute_truth(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hori
     pv_rel = _gather(profiles.values["sgen"], rows, pv_cols, fill=0.0)
     wind_rel = _gather(profiles.values["sgen"], rows, wind_cols, fill=0.0)
     ghi_by_col = pv_ghi_from_power_rel(pv_rel, temperature[:, None], params=pv)
+    clear_rel = clear_sky_rel(profiles, rows, pv_cols) if len(pv_cols) else np.zeros_like(pv_rel)
+    clear_sky = np.maximum(pv_ghi_from_power_rel(clear_rel, temperature[:, None], params=pv), ghi_by_col)
     wind_by_col = wind_speed_from_power_rel(wind_rel, params=wind)
 
     sgen_p = np.zeros((horizon.steps, len(sgens.pp_index)))
@@ -235,14 +365,18 @@ def compute_truth(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hori
                                 _gather(profiles.values["sgen"], rows, sgens.col[other]) * sgens.rated_mw[other],
                                 sgens.p_mw[other])
 
-    storage_p = _gather(profiles.values["storage"], rows, stor.col) * stor.p_mw
+    schedule = _gather(profiles.values["storage"], rows, stor.col) * stor.p_mw
+    if battery_e0 is None:
+        battery_e0 = battery_start(specs, profiles, horizon, pv=pv, wind=wind)
+    run = run_batteries(specs, horizon, load_p, sgen_p, schedule, battery_e0)
     plugged = ev_plugged_fraction(horizon.hour_of_day, horizon.is_weekend)
     ev_p = np.outer(plugged * ev_charging_share(horizon.hour_of_day), evs.rated_mw)
     return Truth(
-        load_p=load_p, load_q=load_q, sgen_p=sgen_p, storage_p=storage_p, ev_p=ev_p, ev_plugged=plugged,
+        load_p=load_p, load_q=load_q, sgen_p=sgen_p, storage_p=run.p_mw, ev_p=ev_p, ev_plugged=plugged,
         temperature_c=temperature, ghi_by_col=ghi_by_col, wind_by_col=wind_by_col, pv_cols=pv_cols,
         wind_cols=wind_cols, pv_asset_pos=pv_pos[:-1], wind_asset_pos=wind_pos[:-1],
-        ref_pv_pos=int(pv_pos[-1]), ref_wind_pos=int(wind_pos[-1]),
+        ref_pv_pos=int(pv_pos[-1]), ref_wind_pos=int(wind_pos[-1]), clear_sky_by_col=clear_sky,
+        storage_schedule=schedule, storage_soc=run.soc_mwh, battery_e0=battery_e0,
     )
 
 
@@ -315,8 +449,16 @@ def build_forecast(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hor
     # Weather: P50 = truth + realised error (or the ingested value); quantiles around the P50.
     temp50 = _override(truth.temperature_c + sig["temperature"][:, 0] * path("temperature")[:, 0],
                        weather.temperature_c)
-    ghi50 = _override(np.clip(truth.ghi_by_col * (1.0 + sig["ghi"] * path("ghi")), 0.0, GHI_MAX_W_M2),
-                      weather.ghi_w_m2)
+    # Irradiance errors live on the clear-sky index k = GHI / GHI_clear (0 at night): k cannot
+    # exceed clear sky, so a clear day can only be forecast worse, never brighter.
+    clear = truth.clear_sky_by_col
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_truth = np.where(clear > 0, truth.ghi_by_col / clear, 0.0)
+    k50 = np.clip(k_truth + sig["ghi"] * path("ghi"), 0.0, CLEAR_SKY_INDEX_MAX)
+    ghi50 = _override(np.minimum(k50 * clear, GHI_MAX_W_M2), weather.ghi_w_m2)
+    clear = np.maximum(clear, ghi50)  # ingested weather brighter than the demo's clear sky raises it
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k50 = np.where(clear > 0, ghi50 / clear, 0.0)
     wind50 = _override(np.clip(truth.wind_by_col + sig["wind"] * path("wind"), 0.0, WIND_MAX_M_S),
                        weather.wind_speed_m_s)
 
@@ -327,7 +469,7 @@ def build_forecast(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hor
     sgen_p = {q: np.zeros((steps, len(sgens.pp_index))) for q in QUANTILE_NAMES}
     wind_rel_q = []
     for q, z in em.QUANTILES.items():
-        ghi_q = np.clip(ghi50 * (1.0 + z * sig["ghi"]), 0.0, GHI_MAX_W_M2)
+        ghi_q = np.minimum(np.clip(k50 + z * sig["ghi"], 0.0, CLEAR_SKY_INDEX_MAX) * clear, GHI_MAX_W_M2)
         # PV output rises with irradiance, so irradiance quantiles map to output quantiles.
         sgen_p[q][:, is_pv] = sgens.rated_mw[is_pv] * pv_power_rel(
             ghi_q[:, truth.pv_asset_pos], temp50[:, None], inverter_limit_rel=limit, params=pv)
@@ -371,39 +513,42 @@ def build_forecast(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hor
     ev50 = np.clip(truth.ev_p * (1.0 + sig["ev"] * path("ev")), 0.0, ev_cap)
     ev_p = {q: np.clip(ev50 * (1.0 + z * sig["ev"]), 0.0, ev_cap) for q, z in em.QUANTILES.items()}
 
-    availability = _availability(specs, truth, ev50, ev_cap)
-    totals = _totals(specs, load_p, ev_p, sgen_p, truth.storage_p, common[:, 0], local[:, 0])
+    # Batteries: each runs by its operating mode on the forecast PV (at each quantile) and the
+    # P50 demand of its premise, from the same starting energy as the truth.
+    runs = {q: run_batteries(specs, horizon, load_p["p50"], sgen_p[q], truth.storage_schedule, truth.battery_e0)
+            for q in QUANTILE_NAMES}
+    storage_p = {q: run.p_mw for q, run in runs.items()}
+    availability = _availability(specs, truth, ev50, ev_cap, runs["p50"])
+    totals = _totals(specs, load_p, ev_p, sgen_p, storage_p, common[:, 0], local[:, 0])
     return ForecastArrays(
-        load_p=load_p, load_q=load_q, ev_p=ev_p, sgen_p=sgen_p, storage_p=truth.storage_p,
+        load_p=load_p, load_q=load_q, ev_p=ev_p, sgen_p=sgen_p, storage_p=storage_p,
         availability=availability, totals=totals, weather=zone_weather,
         ingested_steps=int(weather.provided.sum()), truth=truth if keep_truth else None,
     )
 
 
-def _availability(specs: NetworkSpecs, truth: Truth, ev50: np.ndarray, ev_cap: np.ndarray) -> dict[str, np.ndarray]:
-    """Flexibility per step: EV plugged-in fraction and headroom; battery charge/discharge MW.
+def _availability(specs: NetworkSpecs, truth: Truth, ev50: np.ndarray, ev_cap: np.ndarray,
+                  battery: BatteryRun) -> dict[str, np.ndarray]:
+    """Flexibility per step: EV plugged-in fraction and headroom; batteries from their simulated
+    state of charge (P50 run).
 
-    Batteries: the state of charge is taken as constant over the horizon at the registry's
-    ``soc_percent`` (50 % when unknown or zero: SimBench imports carry 0 as a placeholder), and
-    availability is the swing from the scheduled set-point that the rating allows and the
-    stored energy (or free capacity) can sustain for BATTERY_SUSTAIN_HOURS.
+    Batteries: ``battery_charge_mw`` / ``battery_discharge_mw`` are the extra charging /
+    discharging on top of the battery's own operation that its rating and the energy left after
+    the step allow; ``battery_soc_mwh`` the stored energy at the end of each step (an ANM window
+    is energy-limited by it); capacity, reserve and efficiency per battery (one row).
     """
     stor = specs.storages
-    soc = np.where(np.isfinite(stor.soc) & (stor.soc > 0), stor.soc, BATTERY_DEFAULT_SOC)
-    capacity = np.where(np.isfinite(stor.capacity_mwh) & (stor.capacity_mwh > 0), stor.capacity_mwh,
-                        stor.rated_mw * BATTERY_DEFAULT_HOURS)
-    floor = np.where(np.isfinite(stor.min_e_mwh), stor.min_e_mwh, 0.0)
-    energy = np.clip(soc * capacity, floor, capacity)
-    schedule = truth.storage_p  # positive = charging (pandapower)
-    charge = np.minimum(stor.rated_mw - schedule, (capacity - energy) / BATTERY_SUSTAIN_HOURS)
-    discharge = np.minimum(stor.rated_mw + schedule, (energy - floor) / BATTERY_SUSTAIN_HOURS)
     plugged = np.broadcast_to(truth.ev_plugged[:, None], ev50.shape).copy()
     return {
         "ev_plugged_fraction": plugged,
         "ev_flex_up_mw": np.maximum(ev_cap - ev50, 0.0),
         "ev_flex_down_mw": ev50,
-        "battery_charge_mw": np.maximum(charge, 0.0),
-        "battery_discharge_mw": np.maximum(discharge, 0.0),
+        "battery_charge_mw": battery.charge_mw,
+        "battery_discharge_mw": battery.discharge_mw,
+        "battery_soc_mwh": battery.soc_mwh,
+        "battery_capacity_mwh": stor.capacity[None, :],
+        "battery_reserve_mwh": stor.reserve_mwh[None, :],
+        "battery_efficiency": stor.eta[None, :],
     }
 
 
@@ -422,8 +567,10 @@ def _totals(specs: NetworkSpecs, load_p, ev_p, sgen_p, storage_p, sigma_common, 
                        ("other_gen", on & (kinds == KIND_OTHER))):
         totals[name] = {q: sgen_p[q][:, mask].sum(axis=1) for q in QUANTILE_NAMES}
     totals["ev"] = {q: ev_p[q][:, evs_on].sum(axis=1) for q in QUANTILE_NAMES}
-    storage = storage_p[:, specs.storages.in_service].sum(axis=1)
-    totals["storage"] = {q: storage.copy() for q in QUANTILE_NAMES}
+    # A total's quantiles need not come from one scenario: sort the three per step.
+    by_q = np.sort(np.stack([storage_p[q][:, specs.storages.in_service].sum(axis=1) for q in QUANTILE_NAMES]), axis=0)
+    totals["storage"] = {q: by_q[i] for i, q in enumerate(QUANTILE_NAMES)}
+    storage = totals["storage"]["p50"]
 
     p50 = load_p["p50"][:, loads_on]
     total50 = p50.sum(axis=1)

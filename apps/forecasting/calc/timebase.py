@@ -90,3 +90,15 @@ def make_horizon(wall_times: pd.DatetimeIndex, lead_hours: np.ndarray, step_minu
         day_of_year=day0.astype(float),
         step_minutes=step_minutes,
     )
+
+
+def warmup_horizon(horizon: Horizon, hours: int) -> Horizon:
+    """The ``hours`` of quarter-hours just before a horizon (lead 0): used to run batteries up
+    to the horizon's start when their state of charge is unknown."""
+    n = int(hours * 60 // STEP_MINUTES)
+    rows = (int(horizon.simbench_rows[0, 0]) - n + np.arange(n)) % STEPS_PER_YEAR
+    per_day = 24 * 60 // STEP_MINUTES
+    return Horizon(
+        simbench_rows=rows[:, None], lead_hours=np.zeros(n), hour_of_day=((rows % per_day) + 0.5) * STEP_MINUTES / 60.0,
+        is_weekend=np.zeros(n, dtype=bool), day_of_year=(rows // per_day).astype(float), step_minutes=STEP_MINUTES,
+    )
