@@ -89,7 +89,7 @@ class ForecastSeries(models.Model):
         PV = "pv", "Solar PV (MW)"
         WIND = "wind", "Wind (MW)"
         OTHER_GEN = "other_gen", "Other generation (MW)"
-        STORAGE = "storage", "Battery schedule (MW, + = charging)"
+        STORAGE = "storage", "Home and grid batteries, net charging (MW, + = charging)"
         NET_EXPORT = "net_export", "Net export (MW)"
         GHI = "ghi_w_m2", "Irradiance (W/m²)"
         WIND_SPEED = "wind_speed_m_s", "Hub-height wind speed (m/s)"

@@ -309,6 +309,7 @@ def _pv_of_pv_storage(network: Network, bus_id: dict[int, int], net) -> Iterable
             bus_id=bus_id[int(r.bus)], kind=DERAsset.Kind.PV,
             status=DERAsset.Status.OPERATIONAL if _b(r.get("in_service")) else DERAsset.Status.OUT_OF_SERVICE,
             p_mw=kwp * _f(r.get("scaling"), 1.0), q_mvar=0.0, sn_mva=kwp, rated_mw=kwp, type="PV",
+            connection_type=DERAsset.ConnectionType.G98,  # rooftop PV of a home: never curtailed by the ANM
             profile=_pv_profile_of(_s(r.get("profile"))), subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")),
         )
         index += 1

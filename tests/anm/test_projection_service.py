@@ -38,8 +38,9 @@ EPISODE_FIELDS = ("element", "pp_index", "name", "kind", "level", "direction", "
 @pytest.fixture
 def flexible_generators(mv_network):
     """The MV generators connected on flexible (ANM) terms, each with its own offer date (a later
-    pp_index accepted later); the household-scale ones stay firm."""
-    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen"))
+    pp_index accepted later); the household-scale ones stay firm, and the rooftop PV split out of
+    SimBench's PV_Storage rows stays G98 micro-generation."""
+    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen").exclude(connection_type="g98"))
     for der in rows:
         der.connection_type = "flexible" if der.rated_mw >= 0.1 else "firm"
         der.offer_accepted_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)

@@ -42,7 +42,7 @@ def test_import_command_from_json_and_its_error(tmp_path, mv_net, db):
 def test_der_list_query_count_does_not_grow_with_rows(mv_network, operator, client_for, django_assert_max_num_queries):
     client = client_for(operator)
     with django_assert_max_num_queries(6):
-        response = client.get("/api/v1/der-assets/?limit=200")
+        response = client.get("/api/v1/der-assets/?limit=300")
     assert len(response.json()["results"]) == DERAsset.objects.count()
 
 

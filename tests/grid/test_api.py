@@ -86,7 +86,9 @@ def test_export_is_a_loadable_pandapower_net(mv_network, client_for, engineer, m
     response = client_for(engineer).get(f"/api/v1/networks/{mv_network.pk}/export/")
     assert response.status_code == 200
     net = pp.from_json_string(response.content.decode())
-    assert len(net.bus) == len(mv_net.bus) and len(net.sgen) == len(mv_net.sgen)
+    # Every SimBench PV_Storage row comes back as a PV sgen plus its home battery (docs/simbench-mapping.md).
+    assert len(net.bus) == len(mv_net.bus) and len(net.sgen) == len(mv_net.sgen) + len(mv_net.storage)
+    assert len(net.storage) == len(mv_net.storage)
 
 
 def test_summary_and_figure_for_staff_only(mv_network, client_for, operator, aggregator_a):

@@ -113,3 +113,23 @@ def test_unknown_simbench_code_gives_a_clear_error(db):
     with pytest.raises(NetworkImportError, match="not a SimBench code"):
         network_import_simbench(code="9-NOPE--0-xx")
     assert Network.objects.count() == 0
+
+
+def test_pv_storage_rows_become_a_pv_system_and_a_home_battery(mv_network, mv_net):
+    """SimBench's PV_Storage (p_mw = −PV rating, profile "Storage_PVx_…") is PV behind a home
+    battery: the registry holds both, at the same bus, and the static injection is unchanged."""
+    row = mv_net.storage.iloc[0]
+    assert row.type == "PV_Storage" and row.p_mw < 0
+    battery = DERAsset.objects.get(network=mv_network, pp_element="storage", pp_index=int(mv_net.storage.index[0]))
+    pv = DERAsset.objects.get(network=mv_network, pp_element="sgen", name=f"{row['name']} PV")
+    assert pv.kind == "pv" and pv.bus_id == battery.bus_id and pv.pp_index >= len(mv_net.sgen)
+    assert pv.rated_mw == pytest.approx(-row.p_mw) and pv.p_mw == pytest.approx(-row.p_mw)
+    assert pv.profile == row.profile.split("_")[1] and pv.profile.startswith("PV")   # Storage_PV8_L1-A -> PV8
+    assert battery.kind == "battery" and battery.p_mw == 0.0 and battery.profile == ""
+    assert battery.capacity_mwh == pytest.approx(row.max_e_mwh)                      # 2 kWh per kWp in SimBench
+    assert battery.rated_mw == pytest.approx(abs(row.min_p_mw))
+    assert battery.efficiency_percent == pytest.approx(95.0)                         # SimBench stores 0.95
+    assert battery.reserve_percent == pytest.approx(0.0)
+    assert battery.operating_mode == DERAsset.OperatingMode.SELF_CONSUMPTION
+    assert DERAsset.objects.filter(network=mv_network, kind="pv").count() == (
+        mv_net.sgen.type.str.contains("PV").sum() + len(mv_net.storage))

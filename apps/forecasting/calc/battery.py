@@ -56,26 +56,24 @@ def simulate_batteries(*, desired_mw: np.ndarray, mode: np.ndarray, e0_mwh: np.n
     Returns:
         :class:`BatteryRun`.
     """
-    desired = np.where(mode[None, :] == MODE_IDLE, 0.0, np.asarray(desired_mw, dtype=float))
+    desired = np.where(mode[None, :] == MODE_IDLE, 0.0, np.nan_to_num(np.asarray(desired_mw, dtype=float)))
     steps, n = desired.shape
     eta = np.clip(efficiency, 1e-6, 1.0)
     reserve = np.minimum(reserve_mwh, capacity_mwh)
     e = np.clip(e0_mwh, reserve, capacity_mwh).astype(float)
+    dt = step_hours
+    to_grid_in, to_grid_out = 1.0 / (eta * dt), eta / dt      # stored MWh -> grid MW this step
+    stored_in, stored_out = eta * dt, dt / eta               # grid MW -> stored MWh this step
     p = np.zeros((steps, n))
     soc = np.zeros((steps, n))
-    charge = np.zeros((steps, n))
-    discharge = np.zeros((steps, n))
-    dt = step_hours
     for k in range(steps):  # a recursion over steps, vectorised over batteries
         want = desired[k]
-        room_in = (capacity_mwh - e) / (eta * dt)       # grid MW that would fill it this step
-        room_out = (e - reserve) * eta / dt              # grid MW that would empty it to the reserve
-        pk = np.where(want >= 0, np.minimum.reduce([want, rated_mw, room_in]),
-                      -np.minimum.reduce([-want, rated_mw, room_out]))
-        pk = np.where(np.isfinite(pk), pk, 0.0)
-        e = np.where(pk >= 0, e + pk * eta * dt, e + pk * dt / eta)
-        e = np.clip(e, reserve, capacity_mwh)  # rounding only
+        charge_k = np.minimum(np.minimum(want, rated_mw), (capacity_mwh - e) * to_grid_in)
+        discharge_k = np.maximum(np.maximum(want, -rated_mw), (reserve - e) * to_grid_out)
+        pk = np.where(want >= 0, charge_k, discharge_k)
+        e = np.clip(e + pk * np.where(pk >= 0, stored_in, stored_out), reserve, capacity_mwh)
         p[k], soc[k] = pk, e
-        charge[k] = np.maximum(np.minimum(rated_mw - pk, (capacity_mwh - e) / (eta * dt)), 0.0)
-        discharge[k] = np.maximum(np.minimum(rated_mw + pk, (e - reserve) * eta / dt), 0.0)
+    # Headroom on top of the run, from the energy left after each step.
+    charge = np.maximum(np.minimum(rated_mw - p, (capacity_mwh - soc) * to_grid_in), 0.0)
+    discharge = np.maximum(np.minimum(rated_mw + p, (soc - reserve) * to_grid_out), 0.0)
     return BatteryRun(p_mw=p, soc_mwh=soc, charge_mw=charge, discharge_mw=discharge)

@@ -259,15 +259,19 @@ def clear_sky_rel(profiles: RelativeProfiles, rows: np.ndarray, cols: np.ndarray
     return envelope[np.minimum(rows.ravel(), per_day * 96 - 1)].reshape(steps, per_step, len(cols)).mean(axis=1)
 
 
-def _premise_matrix(groups: np.ndarray | None, mask: np.ndarray, n_groups: int):
-    """Sparse one-hot (elements × premises) of the masked elements that have a premise."""
-    from scipy.sparse import csr_matrix
-
-    n = len(mask)
+def _premise_sums(values: np.ndarray, groups: np.ndarray | None, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    """(T, n_groups) sums of the masked columns of ``values`` per premise group (−1: none)."""
+    out = np.zeros((values.shape[0], n_groups))
     if groups is None or n_groups == 0:
-        return csr_matrix((n, max(n_groups, 1)))
-    keep = mask & (groups >= 0)
-    return csr_matrix((np.ones(int(keep.sum())), (np.flatnonzero(keep), groups[keep])), shape=(n, n_groups))
+        return out
+    idx = np.flatnonzero(mask & (groups >= 0))
+    if not len(idx):
+        return out
+    idx = idx[np.argsort(groups[idx], kind="stable")]
+    g = groups[idx]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    out[:, g[starts]] = np.add.reduceat(values[:, idx], starts, axis=1)
+    return out
 
 
 def premise_surplus(specs: NetworkSpecs, load_p: np.ndarray, pv_p: np.ndarray) -> np.ndarray:
@@ -277,27 +281,33 @@ def premise_surplus(specs: NetworkSpecs, load_p: np.ndarray, pv_p: np.ndarray) -
     steps = load_p.shape[0]
     if stor.premise is None or not len(stor):
         return np.zeros((steps, len(stor)))
-    n_groups = int(max(stor.premise.max(initial=-1),
-                       -1 if specs.loads.premise is None else specs.loads.premise.max(initial=-1),
-                       -1 if specs.sgens.premise is None else specs.sgens.premise.max(initial=-1))) + 1
-    if n_groups == 0:
-        return np.zeros((steps, len(stor)))
+    n_groups = int(stor.premise.max(initial=-1)) + 1  # only premises holding a battery are numbered
     is_pv = (specs.sgens.kind == KIND_PV) & specs.sgens.in_service
-    gen = (_premise_matrix(specs.sgens.premise, is_pv, n_groups).T @ pv_p.T).T
-    dem = (_premise_matrix(specs.loads.premise, specs.loads.in_service, n_groups).T @ load_p.T).T
-    surplus = np.asarray(gen) - np.asarray(dem)
+    surplus = (_premise_sums(pv_p, specs.sgens.premise, is_pv, n_groups)
+               - _premise_sums(load_p, specs.loads.premise, specs.loads.in_service, n_groups))
     return np.where(stor.premise >= 0, surplus[:, np.maximum(stor.premise, 0)], 0.0)
 
 
-def run_batteries(specs: NetworkSpecs, horizon: Horizon, load_p: np.ndarray, sgen_p: np.ndarray,
-                  schedule: np.ndarray, e0: np.ndarray) -> BatteryRun:
-    """Each battery's own operation over the horizon given its premise's PV and demand."""
+def run_batteries(specs: NetworkSpecs, horizon: Horizon, load_p: np.ndarray, sgen_p: np.ndarray | list,
+                  schedule: np.ndarray, e0: np.ndarray) -> BatteryRun | list[BatteryRun]:
+    """Each battery's own operation over the horizon given its premise's PV and demand.
+    ``sgen_p`` may be a list of PV scenarios (one run each, integrated together)."""
     stor = specs.storages
+    many = isinstance(sgen_p, list)
+    scenarios = sgen_p if many else [sgen_p]
     modes = stor.modes
-    desired = np.where(modes == MODE_SELF_CONSUMPTION, premise_surplus(specs, load_p, sgen_p), schedule)
-    return simulate_batteries(desired_mw=desired, mode=modes, e0_mwh=e0, capacity_mwh=stor.capacity,
-                              reserve_mwh=stor.reserve_mwh, rated_mw=stor.rated_mw, efficiency=stor.eta,
-                              step_hours=horizon.step_hours)
+    n = len(stor)
+    k = len(scenarios)
+    desired = np.hstack([np.where(modes == MODE_SELF_CONSUMPTION, premise_surplus(specs, load_p, p), schedule)
+                         for p in scenarios])
+    run = simulate_batteries(desired_mw=desired, mode=np.tile(modes, k), e0_mwh=np.tile(e0, k),
+                             capacity_mwh=np.tile(stor.capacity, k), reserve_mwh=np.tile(stor.reserve_mwh, k),
+                             rated_mw=np.tile(stor.rated_mw, k), efficiency=np.tile(stor.eta, k),
+                             step_hours=horizon.step_hours)
+    if not many:
+        return run
+    return [BatteryRun(*(getattr(run, f)[:, i * n:(i + 1) * n] for f in ("p_mw", "soc_mwh", "charge_mw", "discharge_mw")))
+            for i in range(k)]
 
 
 def battery_start(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Horizon, *,
@@ -515,8 +525,8 @@ def build_forecast(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hor
 
     # Batteries: each runs by its operating mode on the forecast PV (at each quantile) and the
     # P50 demand of its premise, from the same starting energy as the truth.
-    runs = {q: run_batteries(specs, horizon, load_p["p50"], sgen_p[q], truth.storage_schedule, truth.battery_e0)
-            for q in QUANTILE_NAMES}
+    runs = dict(zip(QUANTILE_NAMES, run_batteries(specs, horizon, load_p["p50"], [sgen_p[q] for q in QUANTILE_NAMES],
+                                                   truth.storage_schedule, truth.battery_e0)))
     storage_p = {q: run.p_mw for q, run in runs.items()}
     availability = _availability(specs, truth, ev50, ev_cap, runs["p50"])
     totals = _totals(specs, load_p, ev_p, sgen_p, storage_p, common[:, 0], local[:, 0])
