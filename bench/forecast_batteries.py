@@ -16,7 +16,7 @@ changes) into a scratch SQLite database and forecasts 48 h from 06:00 UTC on 21 
 
 The last line is::
 
-    RESULT charge_before_mw=… charge_after_mw=… soc_full_share=… pv_p50_mw=… pv_p90_over_truth=… forecast_s=…
+    RESULT charge_before_mw=… charge_after_mw=… soc_full_share=… charge_energy_11_15_mwh=… pv_p50_mw=… pv_p90_over_truth=… forecast_s=…
 """
 from __future__ import annotations
 
@@ -97,6 +97,10 @@ def main() -> None:
     soc = avail["battery_soc_mwh"].iloc[k]
     capacity = avail["battery_capacity_mwh"].iloc[0]
     full = float((soc >= capacity * 0.999).mean())
+    # Energy the ANM may use over an 11:00–15:00 export constraint: (capacity − max SOC)/η per battery.
+    w = slice(bundle.valid_times.get_loc(AT - dt.timedelta(hours=2)), bundle.valid_times.get_loc(AT + dt.timedelta(hours=2)))
+    room = (capacity - avail["battery_soc_mwh"].iloc[w].max()).clip(lower=0) / avail["battery_efficiency"].iloc[0]
+    window_mwh = float(room.sum())
     homes = DERAsset.objects.filter(network=network, type="PV_Storage").count()
     pv = bundle.totals["pv"]
     # The clear sky of the demo world at 13:00 is that day's truth (21 June is a clear day in PV8).
@@ -107,9 +111,9 @@ def main() -> None:
     print(f"  {homes} PV_Storage rows -> PV + home battery; {len(avail['battery_charge_mw'].columns)} batteries")
     print(f"  13:00 21 June: charge headroom before {before:.2f} MW, after {after:.2f} MW; "
           f"{full:.0%} of batteries full; PV P10/P50/P90 {pv['p10'].iloc[k]:.2f}/{pv['p50'].iloc[k]:.2f}/"
-          f"{pv['p90'].iloc[k]:.2f} MW, truth {truth_pv:.2f} MW")
+          f"{pv['p90'].iloc[k]:.2f} MW, truth {truth_pv:.2f} MW; mean state of charge {float((soc / capacity).mean()):.0%}")
     print(f"RESULT charge_before_mw={before:.2f} charge_after_mw={after:.2f} soc_full_share={full:.2f} "
-          f"pv_p50_mw={pv['p50'].iloc[k]:.2f} pv_p90_over_truth={pv['p90'].iloc[k] / truth_pv:.3f} "
+          f"charge_energy_11_15_mwh={window_mwh:.2f} pv_p50_mw={pv['p50'].iloc[k]:.2f} pv_p90_over_truth={pv['p90'].iloc[k] / truth_pv:.3f} "
           f"forecast_s={forecast_s:.2f}")
 
 

@@ -248,9 +248,12 @@ def _is_pv_storage(r) -> bool:
     return _s(r.get("type")).lower() == PV_STORAGE
 
 
-def _pv_profile_of(storage_profile: str) -> str:
-    """"Storage_PV8_L1-A" -> "PV8" ("" when the name carries no PV profile)."""
-    return next((part for part in storage_profile.split("_") if part.startswith("PV")), "")
+def _pv_profile_of(storage_profile: str, renewables: set[str]) -> str:
+    """The PV profile behind a PV_Storage profile: "Storage_PV8_L1-A" -> "PV8"; SimBench's MV
+    networks aggregate a whole LV grid's PV_Storage under the LV grid's name ("lv_rural1"), which
+    is also that grid's renewables profile; "" otherwise (the forecast's zone PV profile)."""
+    part = next((p for p in storage_profile.split("_") if p.startswith("PV")), "")
+    return part or (storage_profile if storage_profile in renewables else "")
 
 
 def _battery_fields(r) -> dict:
@@ -300,6 +303,8 @@ def _pv_of_pv_storage(network: Network, bus_id: dict[int, int], net) -> Iterable
     """The PV system of every PV_Storage row, as a new sgen after the net's own (its set-point is
     the row's −p_mw, so the static power flow is unchanged)."""
     index = int(net.sgen.index.max()) + 1 if len(net.sgen) else 0
+    profiles = getattr(net, "profiles", None) or {}
+    renewables = set(profiles["renewables"].columns) if "renewables" in profiles else set()
     for _, r in net.storage.iterrows():
         if not _is_pv_storage(r):
             continue
@@ -310,7 +315,7 @@ def _pv_of_pv_storage(network: Network, bus_id: dict[int, int], net) -> Iterable
             status=DERAsset.Status.OPERATIONAL if _b(r.get("in_service")) else DERAsset.Status.OUT_OF_SERVICE,
             p_mw=kwp * _f(r.get("scaling"), 1.0), q_mvar=0.0, sn_mva=kwp, rated_mw=kwp, type="PV",
             connection_type=DERAsset.ConnectionType.G98,  # rooftop PV of a home: never curtailed by the ANM
-            profile=_pv_profile_of(_s(r.get("profile"))), subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")),
+            profile=_pv_profile_of(_s(r.get("profile")), renewables), subnet=_s(r.get("subnet")), volt_level=_i(r.get("voltLvl")),
         )
         index += 1
 

@@ -216,3 +216,19 @@ def test_availability_for_flexibility(synthetic_profiles, specs):
     up, down = f.availability["ev_flex_up_mw"][:, 0], f.availability["ev_flex_down_mw"][:, 0]
     assert up + down == pytest.approx(0.011 * plugged)
     assert down == pytest.approx(f.ev_p["p50"][:, 0])
+
+
+def test_pv_quantiles_never_exceed_clear_sky(synthetic_profiles, specs):
+    """The synthetic PV profile is the same every day, so every day is its own clearest: clear sky
+    equals the truth (0.8 MW). Errors on the clear-sky index keep every quantile at or below it
+    (the old relative GHI error put P90 up to 1.2816·36 % above it), and a day-ahead P10 below."""
+    f = build(specs, synthetic_profiles)
+    truth = f.truth.sgen_p[:, 0]
+    assert truth == pytest.approx(0.8)
+    assert f.truth.clear_sky_by_col[:, f.truth.pv_asset_pos[0]] == pytest.approx(f.truth.ghi_by_col[:, f.truth.pv_asset_pos[0]])
+    clear = f.truth.clear_sky_by_col[:, f.truth.ref_pv_pos]
+    for q in ("p10", "p50", "p90"):
+        assert np.all(f.weather["ghi_w_m2"][q] <= clear + 1e-9), q
+        # output may pass the truth only through a colder forecast cell (γ = −0.4 %/K)
+        assert np.all(f.sgen_p[q][:, 0] <= truth * 1.02), q
+    assert np.all(f.sgen_p["p10"][96:, 0] < truth[96:])  # a day ahead the forecast is less sure

@@ -124,7 +124,9 @@ def test_pv_storage_rows_become_a_pv_system_and_a_home_battery(mv_network, mv_ne
     pv = DERAsset.objects.get(network=mv_network, pp_element="sgen", name=f"{row['name']} PV")
     assert pv.kind == "pv" and pv.bus_id == battery.bus_id and pv.pp_index >= len(mv_net.sgen)
     assert pv.rated_mw == pytest.approx(-row.p_mw) and pv.p_mw == pytest.approx(-row.p_mw)
-    assert pv.profile == row.profile.split("_")[1] and pv.profile.startswith("PV")   # Storage_PV8_L1-A -> PV8
+    # MV networks aggregate an LV grid's PV_Storage under its name, also its renewables profile
+    # (LV networks: "Storage_PV8_L1-A" -> "PV8").
+    assert row.profile == "lv_rural1" and pv.profile == "lv_rural1"
     assert battery.kind == "battery" and battery.p_mw == 0.0 and battery.profile == ""
     assert battery.capacity_mwh == pytest.approx(row.max_e_mwh)                      # 2 kWh per kWp in SimBench
     assert battery.rated_mw == pytest.approx(abs(row.min_p_mw))
