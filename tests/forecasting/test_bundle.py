@@ -207,8 +207,11 @@ def test_hourly_steps_average_quarter_hours(mv_network):
     quarter = forecast_injections(network=mv_network, start=START, steps=8, seed=1)
     hourly = forecast_injections(network=mv_network, start=START, steps=2, step_minutes=60, seed=1)
     assert list(hourly.valid_times) == [pd.Timestamp(START), pd.Timestamp(START) + pd.Timedelta(hours=1)]
+    # Home batteries now run on the forecast demand of their premise, whose AR(1) error path
+    # depends on the step length, so an hour matches its quarter-hours to the demand error (the
+    # exact match held only for the old fixed schedule).
     assert hourly.quantiles["p50"][("storage", "p_mw")].iloc[0].to_numpy() == pytest.approx(
-        quarter.quantiles["p50"][("storage", "p_mw")].iloc[:4].mean().to_numpy())
+        quarter.quantiles["p50"][("storage", "p_mw")].iloc[:4].mean().to_numpy(), rel=0.05, abs=1e-6)
 
 
 def test_a_network_without_loads_or_der_still_forecasts(db):
