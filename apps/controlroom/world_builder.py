@@ -22,17 +22,22 @@ AGGREGATOR_HOMES = 48
 PV_AC_PER_KWP = 1.0 / 1.1  # the forecast's PV model: AC output is capped at kWp / DC-AC ratio
 HEAT_PUMP_PREFIXES = ("HLS", "Air", "Soil", "APLS")
 
-# MV generators: (SimBench name, connection type, offer accepted on). The oldest wind farm
-# connected firm before the ANM scheme; later parks accepted flexible (ANM) offers, in this order.
+# MV generators: SimBench name -> (name, connection type, offer accepted on). The oldest wind farm
+# and the small firm generators connected before the ANM scheme; the later wind and solar parks
+# accepted flexible (ANM) offers, on these dates (the LIFO order).
 MV_CONNECTIONS = {
-    "MV1.101 SGen 1": ("firm", dt.date(2008, 5, 14)),
-    "MV1.101 MV SGen 3": ("flexible", dt.date(2013, 3, 11)),
-    "MV1.101 MV SGen 7": ("flexible", dt.date(2014, 9, 2)),
-    "MV1.101 MV SGen 2": ("flexible", dt.date(2016, 1, 19)),
-    "MV1.101 MV SGen 9": ("flexible", dt.date(2017, 6, 6)),
-    "MV1.101 MV SGen 4": ("flexible", dt.date(2019, 4, 23)),
-    "MV1.101 MV SGen 10": ("flexible", dt.date(2021, 10, 12)),
-    "MV1.101 MV SGen 8": ("flexible", dt.date(2023, 2, 27)),
+    "MV1.101 SGen 1": ("Hollins Moor Wind Farm", "firm", dt.date(2008, 5, 14)),
+    "MV1.101 MV SGen 3": ("Cold Fell Wind Farm", "flexible", dt.date(2013, 3, 11)),
+    "MV1.101 MV SGen 7": ("High Rigg Wind Farm", "flexible", dt.date(2014, 9, 2)),
+    "MV1.101 MV SGen 2": ("Whinny Hill Wind Farm", "flexible", dt.date(2016, 1, 19)),
+    "MV1.101 MV SGen 9": ("Long Acre Solar Park", "flexible", dt.date(2017, 6, 6)),
+    "MV1.101 MV SGen 4": ("Scar Top Wind Farm", "flexible", dt.date(2019, 4, 23)),
+    "MV1.101 MV SGen 10": ("Brook Farm Solar Park", "flexible", dt.date(2021, 10, 12)),
+    "MV1.101 MV SGen 8": ("Greystones Wind Farm", "flexible", dt.date(2023, 2, 27)),
+    "MV1.101 MV SGen 5": ("Manor Farm Biomass CHP", "firm", dt.date(2011, 8, 30)),
+    "MV1.101 MV SGen 6": ("Northvale Anaerobic Digestion", "firm", dt.date(2012, 2, 7)),
+    "MV1.101 MV SGen 11": ("Mill Weir Hydro", "firm", dt.date(2010, 11, 22)),
+    "MV1.101 MV SGen 12": ("Dale End Biomass", "firm", dt.date(2014, 5, 19)),
 }
 
 
@@ -264,8 +269,8 @@ def _uprate_transformers(network, pv_kwp_by_network: dict[str, float], streets: 
 def _mv_connections(network: Network) -> None:
     rows = []
     for der in DERAsset.objects.filter(network=network, name__in=MV_CONNECTIONS.keys()):
-        kind, accepted = MV_CONNECTIONS[der.name]
-        der.connection_type, der.offer_accepted_on = kind, accepted
+        name, kind, accepted = MV_CONNECTIONS[der.name]
+        der.name, der.connection_type, der.offer_accepted_on = name, kind, accepted
         der.connected_on = accepted + dt.timedelta(days=540)  # ~18 months from offer to energisation
         rows.append(der)
-    DERAsset.objects.bulk_update(rows, ["connection_type", "offer_accepted_on", "connected_on"])
+    DERAsset.objects.bulk_update(rows, ["name", "connection_type", "offer_accepted_on", "connected_on"])
