@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing that is already there.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -121,10 +122,12 @@ def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
         network = network_import_simbench(code=DEMO_NETWORK_CODE, name=DEMO_NETWORK_NAME)
         network.description = "SimBench rural MV grid with six wind farms and 90+ LV feeders (future scenario 2)."
         network.save(update_fields=["description"])
+    began = time.perf_counter()
     with transaction.atomic():
         _connection_dates(network)
         shape_world(network, owners={"primary": orgs[AGG_A], "others": (orgs[AGG_A], orgs[AGG_B])}, say=say)
         _customers(network, orgs)
+    say(f"World in place ({time.perf_counter() - began:.1f} s).")
     if first_projection:
         _first_projection(network, say)
     return network

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Max
 
 from apps.grid.models import Bus, DERAsset, Load, Network, Premise, Substation, Transformer
@@ -39,6 +40,20 @@ MV_CONNECTIONS = {
     "MV1.101 MV SGen 11": ("Mill Weir Hydro", "firm", dt.date(2010, 11, 22)),
     "MV1.101 MV SGen 12": ("Dale End Biomass", "firm", dt.date(2014, 5, 19)),
 }
+
+
+def _update_rows(model, rows: list, fields: list[str]) -> None:
+    """UPDATE each row's ``fields`` by primary key in one ``executemany``: Django's bulk_update
+    builds a CASE per field over the batch, which costs ~35 s for these 9,000 rows."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(c.column)} = %s' for c in columns)} "
+           f"WHERE {qn(model._meta.pk.column)} = %s")
+    params = [[c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _lv_network(subnet: str) -> str:
@@ -115,7 +130,7 @@ def shape_world(network: Network, *, owners: dict, say=None) -> None:
         if premise.reference in owner_of:
             premise.owner = owner_of[premise.reference]
             owned.append(premise)
-    Premise.objects.bulk_update(owned, ["owner"], batch_size=2000)
+    _update_rows(Premise, owned, ["owner"])
 
     _name_loads(loads_at, premise_of)
     pv_kwp_by_network = _size_ders(network, buses, ders_at, premise_of, kind_of, household_bus)
@@ -146,7 +161,7 @@ def _name_loads(loads_at: dict[int, list[Load]], premise_of: dict[int, Premise])
                 role = "load"
             load.name, load.premise_id = f"{premise.name} {role}", premise.id
             rows.append(load)
-    Load.objects.bulk_update(rows, ["name", "premise"], batch_size=2000)
+    _update_rows(Load, rows, ["name", "premise"])
 
 
 def _size_ders(network, buses, ders_at, premise_of, kind_of, household_bus) -> dict[str, float]:
@@ -183,9 +198,8 @@ def _size_ders(network, buses, ders_at, premise_of, kind_of, household_bus) -> d
                 der.name = f"{premise.name} battery"
                 der.connection_type = DERAsset.ConnectionType.G98 if g98 else DERAsset.ConnectionType.FIRM
             rows.append(der)
-    DERAsset.objects.bulk_update(
-        rows, ["premise", "owner", "p_mw", "rated_mw", "sn_mva", "capacity_mwh", "min_e_mwh", "name", "connection_type"],
-        batch_size=2000)
+    _update_rows(DERAsset, rows,
+                 ["premise", "owner", "p_mw", "rated_mw", "sn_mva", "capacity_mwh", "min_e_mwh", "name", "connection_type"])
     _household_kit(network, premise_of[household_bus], buses[household_bus]["pp_index"], pv_kwp_by_network,
                    _lv_network(buses[household_bus]["subnet"]))
     return pv_kwp_by_network
@@ -256,14 +270,14 @@ def _uprate_transformers(network, pv_kwp_by_network: dict[str, float], streets: 
         if lv_name in streets:
             trafo.name = f"{streets[lv_name]} substation T1"
         rows.append(trafo)
-    Transformer.objects.bulk_update(rows, ["sn_mva", "std_type", "pfe_kw", "name"], batch_size=500)
+    _update_rows(Transformer, rows, ["sn_mva", "std_type", "pfe_kw", "name"])
     subs = []
     for sub in Substation.objects.filter(network=network, kind=Substation.Kind.SECONDARY).select_related("busbar"):
         lv_name = _lv_network(sub.busbar.subnet) if sub.busbar else ""
         if lv_name in streets:
             sub.name = f"{streets[lv_name]} substation"
             subs.append(sub)
-    Substation.objects.bulk_update(subs, ["name"], batch_size=500)
+    _update_rows(Substation, subs, ["name"])
 
 
 def _mv_connections(network: Network) -> None:
@@ -273,4 +287,4 @@ def _mv_connections(network: Network) -> None:
         der.name, der.connection_type, der.offer_accepted_on = name, kind, accepted
         der.connected_on = accepted + dt.timedelta(days=540)  # ~18 months from offer to energisation
         rows.append(der)
-    DERAsset.objects.bulk_update(rows, ["name", "connection_type", "offer_accepted_on", "connected_on"])
+    _update_rows(DERAsset, rows, ["name", "connection_type", "offer_accepted_on", "connected_on"])
