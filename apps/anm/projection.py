@@ -275,6 +275,9 @@ class _Zones:
         self.by_head_bus: dict[int, list] = {}
         for feeder in model.feeders:
             self.by_head_bus.setdefault(int(feeder.head_bus), []).append(feeder)
+        # Every bus of an LV network -> the LV busbar its feeder leaves (LV feeders only).
+        self.lv_busbar: dict[int, int] = {
+            int(b): int(f.head_bus) for f in model.feeders if f.vn_kv < 1.0 for b in f.bus_indices}
 
     def buses(self, rep: LocationEpisode) -> set[int] | None:
         """Bus indices of the zone; None = the whole partition."""
@@ -299,6 +302,10 @@ def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Z
         buses = {a["bus"] for a in pool if zone is None or a["bus"] in zone}
         groups.setdefault((case, int(rep.peak_step)), []).append((number, rep, buses))
     out: dict = {}
+    # For an MV constraint, an asset in an LV network acts like an injection at that network's LV
+    # busbar (the LV network's own losses are second order): one right-hand side per LV busbar,
+    # not one per home (a thousand EV chargers would otherwise cost a thousand solves).
+    lv_busbar = zones.lv_busbar
     for (case, step), items in groups.items():
         rest = []
         for number, rep, buses in items:
@@ -308,7 +315,12 @@ def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Z
                 rest.append((number, rep, buses))
         if not rest:
             continue
-        asset_buses = sorted(set().union(*(b for _, _, b in rest)) | {int(r.worst.pp_index) for _, r, _ in rest if r.worst.element == "bus"})
+
+        def solved_at(b: int, rep) -> int:
+            return lv_busbar.get(b, b) if rep.voltage_level == MV else b
+
+        asset_buses = sorted({solved_at(b, r) for _, r, bs in rest for b in bs}
+                             | {int(r.worst.pp_index) for _, r, _ in rest if r.worst.element == "bus"})
         if not asset_buses:
             for number, _, _ in rest:
                 out[number] = {}
@@ -321,15 +333,16 @@ def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Z
                           with_q=with_q)
         row = {b: i for i, b in enumerate(asset_buses)}
         for number, rep, buses in rest:
+            at = {b: row[solved_at(b, rep)] for b in buses}
             if rep.worst.element == "bus":
                 col = mon_buses.index(int(rep.worst.pp_index))
                 own = s.dvm_dp[row[int(rep.worst.pp_index)], col]
-                out[number] = {b: (abs(s.dvm_dp[row[b], col] / own) if own else 0.0, None,
-                                   abs(float(s.dvm_dq[row[b], col])) if with_q else None) for b in buses}
+                out[number] = {b: (abs(s.dvm_dp[at[b], col] / own) if own else 0.0, None,
+                                   abs(float(s.dvm_dq[at[b], col])) if with_q else None) for b in buses}
             else:
                 col = mon_branches.index(_branch_of(model, rep.worst))
-                out[number] = {b: (abs(float(s.dp_from_dp[row[b], col])),
-                                   ABSORB if s.dloading_dp[row[b], col] > 0 else INJECT, None) for b in buses}
+                out[number] = {b: (abs(float(s.dp_from_dp[at[b], col])),
+                                   ABSORB if s.dloading_dp[at[b], col] > 0 else INJECT, None) for b in buses}
     return out
 
 

@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing that is already there.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -14,6 +15,8 @@ from rest_framework.authtoken.models import Token
 from apps.accounts.models import Organisation, User
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.services import network_import_simbench
+
+from .world_builder import shape_world
 
 DEMO_NETWORK_CODE = "1-MVLV-rural-all-2-sw"
 DEMO_NETWORK_NAME = "Northvale rural MV/LV"
@@ -72,15 +75,6 @@ def _connection_dates(network: Network) -> None:
     DERAsset.objects.bulk_update(rows, ["connected_on"], batch_size=2000)
 
 
-def _homes(network: Network) -> list[int]:
-    """LV buses with a load and a battery first (households), then those with a load and PV."""
-    lv_loads = set(Load.objects.filter(network=network, bus__vn_kv__lt=1.0).values_list("bus_id", flat=True))
-    def buses(kind):
-        return set(DERAsset.objects.filter(network=network, kind=kind, bus_id__in=lv_loads).values_list("bus_id", flat=True))
-    battery, pv = buses("battery"), buses("pv")
-    return sorted(battery) + sorted(pv - battery)
-
-
 def _premise(network, bus_id: int, owner: Organisation, reference: str, name: str) -> Premise:
     premise, _ = Premise.objects.get_or_create(
         network=network, reference=reference,
@@ -101,31 +95,7 @@ def _next_index(network: Network, element: str) -> int:
 
 
 def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
-    homes = _homes(network)
-    household = _premise(network, homes[0], orgs[AGG_A], "HH-0001", "14 Orchard Lane")
-    battery = household.der_assets.get(kind=DERAsset.Kind.BATTERY)
-    if not household.der_assets.filter(kind=DERAsset.Kind.PV).exists():
-        # SimBench pairs each home battery with a PV profile ("Storage_PV8_L1-A") and sizes it at
-        # about 1 kWh per kWp; give the household that PV system.
-        profile = next((part for part in battery.profile.split("_") if part.startswith("PV")), "PV8")
-        rated = round(battery.capacity_mwh or 0.005, 4)
-        DERAsset.objects.create(
-            network=network, premise=household, owner=orgs[AGG_A], bus_id=household.bus_id, name="14 Orchard Lane PV",
-            kind=DERAsset.Kind.PV, pp_element=DERAsset.PPElement.SGEN, pp_index=_next_index(network, "sgen"),
-            p_mw=rated, rated_mw=rated, sn_mva=rated, status=DERAsset.Status.OPERATIONAL, type="PV", profile=profile,
-            connected_on=dt.date(2021, 6, 1),
-        )
-    if not household.der_assets.filter(kind=DERAsset.Kind.EV_CHARGER).exists():
-        DERAsset.objects.create(
-            network=network, premise=household, owner=orgs[AGG_A], bus_id=household.bus_id, name="14 Orchard Lane EV charger",
-            kind=DERAsset.Kind.EV_CHARGER, pp_element=DERAsset.PPElement.LOAD,
-            pp_index=_next_index(network, DERAsset.PPElement.LOAD), p_mw=0.0, rated_mw=0.011, sn_mva=0.011,
-            status=DERAsset.Status.OPERATIONAL, type="ev_charger", profile="", connected_on=dt.date(2026, 3, 2),
-        )
-    # Spread the other homes across feeders, alternating between the two aggregators.
-    for number, bus_id in enumerate(homes[5::17][:48], start=2):
-        owner, prefix = (orgs[AGG_A], "BS") if number % 2 == 0 else (orgs[AGG_B], "VS")
-        _premise(network, bus_id, owner, f"{prefix}-{number:04d}", f"{number} Meadow Row")
+    """The community battery scheme (households are made by :mod:`.world_builder`)."""
     busbar = Substation.objects.filter(network=network, kind="secondary").order_by("name")[3].busbar
     scheme = _premise(network, busbar.id, orgs[COMMUNITY], "CE-0001", "Riverside Community Battery")
     if not scheme.der_assets.exists():
@@ -134,11 +104,12 @@ def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
             kind=DERAsset.Kind.BATTERY, pp_element=DERAsset.PPElement.STORAGE,
             pp_index=_next_index(network, DERAsset.PPElement.STORAGE), p_mw=0.0, rated_mw=0.25, sn_mva=0.25,
             capacity_mwh=0.5, min_e_mwh=0.0, soc_percent=50.0, status=DERAsset.Status.OPERATIONAL, type="community_storage",
-            connected_on=dt.date(2025, 9, 15),
+            connected_on=dt.date(2025, 9, 15), connection_type=DERAsset.ConnectionType.FLEXIBLE,
+            offer_accepted_on=dt.date(2024, 11, 4),
         )
 
 
-def load_demo(stdout=None) -> Network:
+def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
     def say(text: str) -> None:
         if stdout:
             stdout.write(text)
@@ -151,10 +122,14 @@ def load_demo(stdout=None) -> Network:
         network = network_import_simbench(code=DEMO_NETWORK_CODE, name=DEMO_NETWORK_NAME)
         network.description = "SimBench rural MV grid with six wind farms and 90+ LV feeders (future scenario 2)."
         network.save(update_fields=["description"])
+    began = time.perf_counter()
     with transaction.atomic():
         _connection_dates(network)
+        shape_world(network, owners={"primary": orgs[AGG_A], "others": (orgs[AGG_A], orgs[AGG_B])}, say=say)
         _customers(network, orgs)
-    _first_projection(network, say)
+    say(f"World in place ({time.perf_counter() - began:.1f} s).")
+    if first_projection:
+        _first_projection(network, say)
     return network
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from apps.forecasting.calc import errors as em
-from apps.forecasting.calc.physics import ev_charging_share, ev_plugged_fraction, pv_power_rel, wind_power_rel
+from apps.forecasting.calc.ev import ev_on_probability, ev_truth
+from apps.forecasting.calc.physics import ev_plugged_fraction, pv_power_rel, wind_power_rel
 from apps.forecasting.calc.provider import ZoneWeather, build_forecast, compute_truth, truth_totals
 from apps.forecasting.calc.timebase import make_horizon, simbench_steps
 
@@ -87,7 +88,8 @@ def test_truth_reproduces_the_profiles_through_the_physical_models(synthetic_pro
     assert truth.storage_p[19:, 0] == pytest.approx(0.0, abs=1e-9)
     assert truth.storage_soc[18, 0] == pytest.approx(0.0, abs=1e-9)
     h = horizon_from(MONDAY_6AM)
-    expected_ev = 0.011 * ev_plugged_fraction(h.hour_of_day, h.is_weekend) * ev_charging_share(h.hour_of_day)
+    # EV: smart-charging sessions (tests/forecasting/test_ev.py checks the sessions themselves).
+    expected_ev = ev_truth([3], [0.011], h.day_of_year, h.hour_of_day, 0.25)[:, 0]
     assert truth.ev_p[:, 0] == pytest.approx(expected_ev)
 
 
@@ -215,7 +217,7 @@ def test_availability_for_flexibility(synthetic_profiles, specs):
     assert plugged[k] == pytest.approx(0.90 - 0.65 * 1.125 / 2)
     up, down = f.availability["ev_flex_up_mw"][:, 0], f.availability["ev_flex_down_mw"][:, 0]
     assert up + down == pytest.approx(0.011 * plugged)
-    assert down == pytest.approx(f.ev_p["p50"][:, 0])
+    assert down == pytest.approx(0.011 * ev_on_probability([3], [0.011], h.day_of_year, h.hour_of_day, 0.25)[:, 0])
 
 
 def test_pv_quantiles_never_exceed_clear_sky(synthetic_profiles, specs):

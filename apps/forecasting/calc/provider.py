@@ -19,7 +19,8 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 
 from . import errors as em
-from .battery import MODE_IDLE, MODE_SCHEDULE, MODE_SELF_CONSUMPTION, BatteryRun, simulate_batteries
+from .battery import MODE_SCHEDULE, MODE_SELF_CONSUMPTION, BatteryRun, simulate_batteries
+from .ev import ev_on_probability, ev_truth, on_off_quantile
 from .physics import (
     DEFAULT_PV,
     DEFAULT_WIND,
@@ -27,7 +28,6 @@ from .physics import (
     WIND_MAX_M_S,
     PVParameters,
     WindParameters,
-    ev_charging_share,
     ev_plugged_fraction,
     pv_ghi_from_power_rel,
     pv_power_rel,
@@ -40,6 +40,7 @@ from .timebase import Horizon, warmup_horizon
 
 QUANTILE_NAMES = tuple(em.QUANTILES)  # ("p10", "p50", "p90")
 KIND_PV, KIND_WIND, KIND_OTHER = 0, 1, 2
+EV_QUANTILE_LEVELS = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 POWER_QUANTITIES = ("demand", "ev", "pv", "wind", "other_gen", "storage", "net_export")
 WEATHER_VARIABLES = ("ghi_w_m2", "wind_speed_m_s", "temperature_c")
 BATTERY_DEFAULT_SOC = 0.5
@@ -380,7 +381,8 @@ def compute_truth(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hori
         battery_e0 = battery_start(specs, profiles, horizon, pv=pv, wind=wind)
     run = run_batteries(specs, horizon, load_p, sgen_p, schedule, battery_e0)
     plugged = ev_plugged_fraction(horizon.hour_of_day, horizon.is_weekend)
-    ev_p = np.outer(plugged * ev_charging_share(horizon.hour_of_day), evs.rated_mw)
+    # Smart-charging sessions (GB defaults): each charger draws nothing or its full rating.
+    ev_p = ev_truth(evs.pp_index, evs.rated_mw, horizon.day_of_year, horizon.hour_of_day, horizon.step_hours)
     return Truth(
         load_p=load_p, load_q=load_q, sgen_p=sgen_p, storage_p=run.p_mw, ev_p=ev_p, ev_plugged=plugged,
         temperature_c=temperature, ghi_by_col=ghi_by_col, wind_by_col=wind_by_col, pv_cols=pv_cols,
@@ -517,11 +519,14 @@ def build_forecast(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hor
             arrays["p10"] = np.where(negative, high, low)
             arrays["p90"] = np.where(negative, low, high)
 
-    # EV charging: expected unmanaged charging with a relative error, capped by what is plugged in.
+    # EV charging: a charger draws nothing or its full rating, so each charger's quantiles are
+    # on/off (its rating where P(on) passes the quantile), never a band around an average.
     evs = specs.evs
     ev_cap = np.outer(truth.ev_plugged, evs.rated_mw)
-    ev50 = np.clip(truth.ev_p * (1.0 + sig["ev"] * path("ev")), 0.0, ev_cap)
-    ev_p = {q: np.clip(ev50 * (1.0 + z * sig["ev"]), 0.0, ev_cap) for q, z in em.QUANTILES.items()}
+    ev_prob = ev_on_probability(evs.pp_index, evs.rated_mw, horizon.day_of_year, horizon.hour_of_day,
+                                horizon.step_hours)
+    ev50 = ev_prob * evs.rated_mw  # expected draw (availability and totals)
+    ev_p = {q: on_off_quantile(ev_prob, evs.rated_mw, level) for q, level in EV_QUANTILE_LEVELS.items()}
 
     # Batteries: each runs by its operating mode on the forecast PV (at each quantile) and the
     # P50 demand of its premise, from the same starting energy as the truth.
@@ -529,7 +534,7 @@ def build_forecast(specs: NetworkSpecs, profiles: RelativeProfiles, horizon: Hor
                                                    truth.storage_schedule, truth.battery_e0)))
     storage_p = {q: run.p_mw for q, run in runs.items()}
     availability = _availability(specs, truth, ev50, ev_cap, runs["p50"])
-    totals = _totals(specs, load_p, ev_p, sgen_p, storage_p, common[:, 0], local[:, 0])
+    totals = _totals(specs, load_p, ev_p, sgen_p, storage_p, common[:, 0], local[:, 0], ev_prob=ev_prob)
     return ForecastArrays(
         load_p=load_p, load_q=load_q, ev_p=ev_p, sgen_p=sgen_p, storage_p=storage_p,
         availability=availability, totals=totals, weather=zone_weather,
@@ -562,7 +567,8 @@ def _availability(specs: NetworkSpecs, truth: Truth, ev50: np.ndarray, ev_cap: n
     }
 
 
-def _totals(specs: NetworkSpecs, load_p, ev_p, sgen_p, storage_p, sigma_common, sigma_local) -> dict:
+def _totals(specs: NetworkSpecs, load_p, ev_p, sgen_p, storage_p, sigma_common, sigma_local, *,
+            ev_prob: np.ndarray | None = None) -> dict:
     """Network totals per quantile.
 
     Generation of one kind is driven by one zone weather path, so its element quantiles are
@@ -576,7 +582,13 @@ def _totals(specs: NetworkSpecs, load_p, ev_p, sgen_p, storage_p, sigma_common, 
     for name, mask in (("pv", on & (kinds == KIND_PV)), ("wind", on & (kinds == KIND_WIND)),
                        ("other_gen", on & (kinds == KIND_OTHER))):
         totals[name] = {q: sgen_p[q][:, mask].sum(axis=1) for q in QUANTILE_NAMES}
-    totals["ev"] = {q: ev_p[q][:, evs_on].sum(axis=1) for q in QUANTILE_NAMES}
+    if ev_prob is None:
+        totals["ev"] = {q: ev_p[q][:, evs_on].sum(axis=1) for q in QUANTILE_NAMES}
+    else:
+        # Many independent on/off chargers: the total is near normal around its mean (diversity).
+        p, rated = ev_prob[:, evs_on], specs.evs.rated_mw[evs_on]
+        mean, sd = (p * rated).sum(axis=1), np.sqrt((p * (1.0 - p) * rated**2).sum(axis=1))
+        totals["ev"] = {q: np.maximum(mean + z * sd, 0.0) for q, z in em.QUANTILES.items()}
     # A total's quantiles need not come from one scenario: sort the three per step.
     by_q = np.sort(np.stack([storage_p[q][:, specs.storages.in_service].sum(axis=1) for q in QUANTILE_NAMES]), axis=0)
     totals["storage"] = {q: by_q[i] for i, q in enumerate(QUANTILE_NAMES)}
