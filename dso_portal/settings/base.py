@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.common.middleware.BodySizeLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,6 +121,22 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # pandapower JSON of a big network
 
+# --- Input edges (apps/common): body sizes, page sizes, time windows --------------------------
+# Body limits by path prefix, first match wins, checked on Content-Length before parsing (413).
+REQUEST_BODY_LIMITS = [
+    ("/api/v1/networks/import/", DATA_UPLOAD_MAX_MEMORY_SIZE),
+    ("/api/v1/forecasting/weather/", int(os.environ.get("WEATHER_BODY_MAX_BYTES", 512 * 1024))),
+    ("/api/", int(os.environ.get("API_BODY_MAX_BYTES", 64 * 1024))),
+]
+API_MAX_PAGE_SIZE = 500
+# Times from outside (projection start, weather issue time) must lie in [now - past, now + future].
+# The past side is wide on purpose: replays and backfills of past days are legitimate, and tests
+# with fixed dates do not expire for years.
+INPUT_TIME_PAST_DAYS = int(os.environ.get("INPUT_TIME_PAST_DAYS", 3660))
+PROJECTION_START_FUTURE_DAYS = int(os.environ.get("PROJECTION_START_FUTURE_DAYS", 7))
+WEATHER_ISSUED_FUTURE_HOURS = int(os.environ.get("WEATHER_ISSUED_FUTURE_HOURS", 6))
+STUDY_PARAMETERS_MAX_BYTES = 4096
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -127,7 +144,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
