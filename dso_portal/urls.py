@@ -36,3 +36,7 @@ urlpatterns = [
     path("anm/", include("apps.anm.urls")),
     path("", include("apps.controlroom.urls")),
 ]
+
+handler400 = "apps.common.errors.bad_request"
+handler404 = "apps.common.errors.not_found"
+handler500 = "apps.common.errors.server_error"

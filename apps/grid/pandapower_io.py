@@ -164,15 +164,14 @@ def validate_net(net) -> None:
                 rows = list(frame.index[frame[column].isna()][:5])
                 problems.append(f"table '{table}' has no value for '{column}' in rows {rows}")
     problems += _element_problems(net)
-    if problems:  # bus references below assume numeric columns
-        raise NetworkImportError(_problem_message(problems))
     known = set(net.bus.index)
     for table, columns in BUS_REFERENCES.items():
         frame = net[table]
         for column in columns:
             if frame.empty or column not in frame.columns:
                 continue
-            bad = sorted(set(frame[column].dropna().astype(int)) - known)
+            numeric = pd.to_numeric(frame[column], errors="coerce")  # non-numbers are reported above
+            bad = sorted(set(numeric[numeric.notna() & np.isfinite(numeric)].astype(int)) - known)
             if bad:
                 problems.append(f"table '{table}' refers to unknown bus(es) {bad[:5]} in '{column}'")
     if not net.switch.empty and "et" in net.switch.columns:

@@ -199,6 +199,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.common.openapi.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Redis: channel layer and Celery broker, or embedded equivalents -------------------------
