@@ -32,6 +32,8 @@ def add_error_responses(result, generator, request, public):
                 wanted["404"] = "No such object (or not yours)"
             if "requestBody" in operation:
                 wanted["413"] = "Request body larger than this endpoint accepts"
+            if path.endswith("/auth/token/"):
+                wanted["429"] = "Locked out after repeated failed logins (django-axes)"
             if path.endswith("/acknowledge/"):
                 wanted["409"] = "Not in a state that allows this"
             for code, description in wanted.items():
