@@ -174,7 +174,7 @@ class ForecastRunCreateSerializer(serializers.Serializer):
     network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
     steps = serializers.IntegerField(min_value=1, max_value=672, default=192)
     step_minutes = serializers.ChoiceField(choices=[15, 30, 60], default=15)
-    seed = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    seed = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False, allow_null=True, default=None)
 
 
 class ForecastRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -98,6 +98,17 @@ def test_unbounded_seed_is_400(seed, mv_network, client_for, engineer):
     assert not StudyRun.objects.exists()
 
 
+def test_forecast_run_seed_is_bounded_and_events_after_is_safe(mv_network, client_for, engineer):
+    from apps.forecasting.models import ForecastRun
+
+    api = client_for(engineer)
+    response = api.post("/api/v1/forecasting/runs/", {"network": mv_network.pk, "seed": 10**40}, format="json")
+    assert response.status_code == 400 and "seed" in response.json()
+    assert not ForecastRun.objects.exists()
+    assert api.get("/api/v1/events/", {"after": HUGE}).status_code in (200, 400)
+    assert api.get("/api/v1/events/", {"after": "\x00"}).status_code == 400
+
+
 @pytest.mark.parametrize("issued_at", ["9999-12-31T23:45:00Z", "0001-01-01T00:00:00Z", "2026-03-02T06:00:00"])
 def test_weather_issued_outside_window_is_400_and_stores_nothing(issued_at, mv_network, client_for, operator):
     from apps.forecasting.models import WeatherForecast
