@@ -39,6 +39,8 @@ class ShiftSessionMiddleware:
                 logout(request)
             else:
                 request.session.setdefault(LOGIN_AT, now)
-                if now - request.session.get(SEEN_AT, 0) > TOUCH_EVERY_S:
+                # A page refreshing itself on a live event is not the user at the desk.
+                background = request.headers.get("X-Background-Refresh") == "1"
+                if not background and now - request.session.get(SEEN_AT, 0) > TOUCH_EVERY_S:
                     request.session[SEEN_AT] = now
         return self.get_response(request)

@@ -71,12 +71,20 @@ def test_idle_session_expires(client, operator):
     assert AuditEvent.objects.filter(action="auth.session_expired", after__reason="idle").exists()
 
 
+def test_background_refreshes_do_not_keep_an_idle_session_alive(client, operator):
+    assert _login(client, "op", "pw").status_code == 302
+    _age_session(client, shift_seen_at=30 * 60)
+    assert client.get("/api/v1/me/", HTTP_X_BACKGROUND_REFRESH="1").status_code == 200
+    assert time.time() - client.session[SEEN_AT] >= 30 * 60 - 5  # the idle clock did not move
+    assert client.get("/api/v1/me/").status_code == 200
+    assert time.time() - client.session[SEEN_AT] < 60  # a real request moves it
+
+
 def test_session_ends_after_a_shift_even_when_active(client, operator):
     assert _login(client, "op", "pw").status_code == 302
     _age_session(client, shift_login_at=12 * 3600 + 1, shift_seen_at=10)
     assert client.get("/api/v1/me/").status_code == 403
     assert AuditEvent.objects.filter(action="auth.session_expired", after__reason="shift").exists()
-    assert LOGIN_AT and SEEN_AT
 
 
 # --- CSP -------------------------------------------------------------------------------------
