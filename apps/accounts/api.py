@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,5 +18,6 @@ class MeSerializer(serializers.ModelSerializer):
 class MeView(APIView):
     """Who the caller is: role and organisation."""
 
+    @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(request.user).data)

@@ -1,14 +1,19 @@
 """ANM API for DSO staff: the latest projection, running one, alarms and their acknowledgement."""
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsDsoStaff
+from apps.common.fields import WindowedDateTimeField
 from apps.grid.models import Network
 
 from .models import Alarm
@@ -18,12 +23,69 @@ from .services import ProjectionInputError, alarm_acknowledge, projection_reques
 STAFF = [IsAuthenticated, IsDsoStaff]
 
 
-class ProjectionRequestSerializer(serializers.Serializer):
-    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
-    start = serializers.DateTimeField(required=False, help_text="First valid time (default: now)")
+SEED_MAX = 2**63 - 1  # stored in a BigIntegerField
+
+
+class ProjectionParametersSerializer(serializers.Serializer):
+    """What a caller may choose about a projection (also the ``parameters`` of a projection study)."""
+
+    start = WindowedDateTimeField(
+        required=False, past=dt.timedelta(days=settings.INPUT_TIME_PAST_DAYS),
+        future=dt.timedelta(days=settings.PROJECTION_START_FUTURE_DAYS),
+        help_text="First valid time with a UTC offset (default: now); within the configured window of now")
     steps = serializers.IntegerField(required=False, default=192, min_value=1, max_value=192)
     step_minutes = serializers.ChoiceField(choices=[15, 30, 60], required=False, default=15)
-    seed = serializers.IntegerField(required=False)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=SEED_MAX)
+
+    def validate(self, attrs):
+        # 48 h at most, whatever the step (the service enforces the same).
+        if attrs["steps"] * int(attrs["step_minutes"]) > 48 * 60:
+            raise serializers.ValidationError({"steps": "steps × step_minutes must not exceed 48 hours."})
+        return attrs
+
+
+class ProjectionRequestSerializer(ProjectionParametersSerializer):
+    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
+
+
+class NetworkQuerySerializer(serializers.Serializer):
+    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
+
+
+class AlarmQuerySerializer(NetworkQuerySerializer):
+    state = serializers.ChoiceField(choices=Alarm.State.choices, required=False)
+
+
+class AlarmRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    network = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=Alarm.State.choices)
+    severity = serializers.CharField()
+    breach_at = serializers.DateTimeField()
+    acknowledged_by = serializers.CharField(allow_null=True)
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    peak_value = serializers.FloatField(allow_null=True, required=False)
+    unit = serializers.CharField(required=False)
+
+
+class ProjectionPayloadSerializer(serializers.Serializer):
+    """The projection view's data (figures are Plotly JSON objects)."""
+
+    network = serializers.IntegerField()
+    run = serializers.DictField(allow_null=True)
+    alarms = AlarmRowSerializer(many=True)
+    episodes = serializers.ListField(child=serializers.DictField())
+    lv_episodes = serializers.ListField(child=serializers.DictField())
+    heatmap = serializers.DictField(allow_null=True)
+    timeline = serializers.DictField(allow_null=True)
+    curtailment = serializers.ListField(child=serializers.DictField())
+
+
+class ProjectionCreatedSerializer(serializers.Serializer):
+    study = serializers.IntegerField()
+    state = serializers.CharField()
 
 
 class ProjectionView(APIView):
@@ -31,12 +93,13 @@ class ProjectionView(APIView):
 
     permission_classes = STAFF
 
-    @extend_schema(parameters=[OpenApiParameter("network", int, required=True)])
+    @extend_schema(parameters=[NetworkQuerySerializer], responses={200: ProjectionPayloadSerializer})
     def get(self, request):
-        network = get_object_or_404(Network, pk=request.query_params.get("network") or 0)
-        return Response(projection_payload(network))
+        query = NetworkQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(projection_payload(query.validated_data["network"]))
 
-    @extend_schema(request=ProjectionRequestSerializer)
+    @extend_schema(request=ProjectionRequestSerializer, responses={201: ProjectionCreatedSerializer})
     def post(self, request):
         form = ProjectionRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -54,9 +117,12 @@ class AlarmListView(APIView):
 
     permission_classes = STAFF
 
+    @extend_schema(parameters=[AlarmQuerySerializer], responses={200: AlarmRowSerializer(many=True)})
     def get(self, request):
-        alarms = Alarm.objects.select_related("acknowledged_by").filter(network_id=request.query_params.get("network") or 0)
-        if state := request.query_params.get("state"):
+        query = AlarmQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        alarms = Alarm.objects.select_related("acknowledged_by").filter(network=query.validated_data["network"])
+        if state := query.validated_data.get("state"):
             alarms = alarms.filter(state=state)
         return Response(alarm_rows(alarms[:500]))
 
@@ -66,6 +132,7 @@ class AlarmAcknowledgeView(APIView):
 
     permission_classes = STAFF
 
+    @extend_schema(request=None, responses={200: AlarmRowSerializer, 409: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
         alarm = get_object_or_404(Alarm, pk=pk)
         try:

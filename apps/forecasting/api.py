@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsDsoStaff
+from apps.common.fields import WindowedDateTimeField
 from apps.grid.models import Network
 
 from .calc.weather_rows import MAX_ROWS, parse_datetime
@@ -67,7 +69,9 @@ class WeatherRowsField(serializers.ListField):
 
 class WeatherIngestSerializer(serializers.Serializer):
     zone = serializers.PrimaryKeyRelatedField(queryset=WeatherZone.objects.all())
-    issued_at = serializers.DateTimeField(help_text="Issue time, ISO 8601 with offset")
+    issued_at = WindowedDateTimeField(
+        past=dt.timedelta(days=settings.INPUT_TIME_PAST_DAYS), future=dt.timedelta(hours=settings.WEATHER_ISSUED_FUTURE_HOURS),
+        help_text="Issue time, ISO 8601 with offset, within the configured window of now")
     source = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     replace = serializers.BooleanField(default=False, help_text="Replace a stored issue with the same issued_at")
     rows = WeatherRowsField(child=serializers.JSONField(), allow_empty=False, max_length=MAX_ROWS)
@@ -83,6 +87,10 @@ class WeatherLatestSerializer(serializers.Serializer):
     zone = serializers.IntegerField()
     issued_at = serializers.DateTimeField(allow_null=True)
     rows = WeatherRowSerializer(many=True)
+
+
+class WeatherQuerySerializer(serializers.Serializer):
+    zone = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 class WeatherIngestResultSerializer(serializers.Serializer):
@@ -127,12 +135,11 @@ class WeatherForecastView(APIView):
         return Response({"zone": zone.pk, "issued_at": data["issued_at"], "stored": stored},
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("zone", int, required=True)], responses={200: WeatherLatestSerializer})
+    @extend_schema(parameters=[WeatherQuerySerializer], responses={200: WeatherLatestSerializer})
     def get(self, request):
-        try:
-            zone_id = int(request.query_params.get("zone", ""))
-        except ValueError:
-            return Response({"detail": "'zone' must be a zone id."}, status=status.HTTP_400_BAD_REQUEST)
+        query = WeatherQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        zone_id = query.validated_data["zone"]
         rows = weather_forecasts_for(request.user).filter(zone_id=zone_id)
         latest = rows.order_by("-issued_at").values_list("issued_at", flat=True).first()
         if latest is None:
@@ -167,7 +174,7 @@ class ForecastRunCreateSerializer(serializers.Serializer):
     network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
     steps = serializers.IntegerField(min_value=1, max_value=672, default=192)
     step_minutes = serializers.ChoiceField(choices=[15, 30, 60], default=15)
-    seed = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    seed = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False, allow_null=True, default=None)
 
 
 class ForecastRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -215,25 +222,23 @@ class AccuracySerializer(serializers.Serializer):
     bands = AccuracyRowSerializer(many=True)
 
 
+class AccuracyQuerySerializer(serializers.Serializer):
+    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
+    days = serializers.IntegerField(required=False, min_value=1, max_value=3660,
+                                    help_text="Only runs issued in the last N days")
+
+
 class ForecastAccuracyView(APIView):
     """Forecast accuracy of a network per quantity and lead-time band (0–6 h, 6–24 h, 24–48 h):
     MAE of the P50, mean pinball loss over P10/P50/P90, and P10–P90 coverage."""
 
     permission_classes = DSO_ONLY
 
-    @extend_schema(parameters=[OpenApiParameter("network", int, required=True),
-                               OpenApiParameter("days", int, description="Only runs issued in the last N days")],
-                   responses={200: AccuracySerializer})
+    @extend_schema(parameters=[AccuracyQuerySerializer], responses={200: AccuracySerializer})
     def get(self, request):
-        try:
-            network = Network.objects.get(pk=int(request.query_params.get("network", "")))
-        except (ValueError, Network.DoesNotExist):
-            return Response({"detail": "'network' must be the id of a network."}, status=status.HTTP_400_BAD_REQUEST)
-        since = None
-        if days := request.query_params.get("days"):
-            try:
-                since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=max(int(days), 0))
-            except ValueError:
-                return Response({"detail": "'days' must be a whole number."}, status=status.HTTP_400_BAD_REQUEST)
+        query = AccuracyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        network, days = query.validated_data["network"], query.validated_data.get("days")
+        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days) if days else None
         rows = forecast_accuracy(network=network, since=since)
         return Response({"network": network.pk, "bands": AccuracyRowSerializer(rows, many=True).data})

@@ -5,10 +5,12 @@ import math
 
 import numpy as np
 import pandas as pd
+from django import forms
 from django.contrib import messages
+from django.http import Http404
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -31,11 +33,15 @@ def _require_dso(request) -> None:
         raise PermissionDenied("Forecasts are for DSO staff.")
 
 
+class NetworkChoiceForm(forms.Form):
+    network = forms.ModelChoiceField(queryset=Network.objects.all(), required=False)
+
+
 def _network(request) -> Network | None:
-    network_id = request.GET.get("network") or request.POST.get("network")
-    if network_id:
-        return get_object_or_404(Network, pk=network_id)
-    return Network.objects.order_by("id").first()
+    form = NetworkChoiceForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        raise Http404("No such network.")
+    return form.cleaned_data["network"] or Network.objects.order_by("id").first()
 
 
 def _accuracy_table(rows: list[dict]) -> list[dict]:

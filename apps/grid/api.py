@@ -1,8 +1,11 @@
 """REST API of the network registry."""
 from __future__ import annotations
 
+import math
+
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -38,9 +41,43 @@ class NetworkImportSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class FiniteFloatField(serializers.FloatField):
+    """A float that is written as null when it is not finite (JSON has no Infinity or NaN)."""
+
+    def to_representation(self, value):
+        value = super().to_representation(value)
+        return value if math.isfinite(value) else None
+
+
+class DERKindTotalSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mw = FiniteFloatField(allow_null=True)
+
+
+class NetworkSummarySerializer(serializers.Serializer):
+    buses = serializers.IntegerField()
+    lines = serializers.IntegerField()
+    substations = serializers.DictField(child=serializers.IntegerField())
+    feeders = serializers.IntegerField()
+    loads = serializers.IntegerField()
+    load_mw = FiniteFloatField(allow_null=True)
+    der = serializers.DictField(child=DERKindTotalSerializer())
+    pv_mw = FiniteFloatField(allow_null=True)
+    wind_mw = FiniteFloatField(allow_null=True)
+    battery_mw = FiniteFloatField(allow_null=True)
+    battery_mwh = FiniteFloatField(allow_null=True)
+    ev_chargers = serializers.IntegerField()
+
+
+class FigureQuerySerializer(serializers.Serializer):
+    study = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                     help_text="A finished snapshot study of this network to colour by")
+
+
 class PremiseSerializer(serializers.ModelSerializer):
     bus = serializers.CharField(source="bus.name")
-    owner = serializers.CharField(source="owner.name", default=None)
+    owner = serializers.CharField(source="owner.name", default=None, allow_null=True)
 
     class Meta:
         model = Premise
@@ -49,7 +86,12 @@ class PremiseSerializer(serializers.ModelSerializer):
 
 class DERAssetSerializer(serializers.ModelSerializer):
     bus = serializers.CharField(source="bus.name")
-    owner = serializers.CharField(source="owner.name", default=None)
+    owner = serializers.CharField(source="owner.name", default=None, allow_null=True)
+    rated_mw = FiniteFloatField(allow_null=True)
+    sn_mva = FiniteFloatField(allow_null=True)
+    p_mw = FiniteFloatField(allow_null=True)
+    q_mvar = FiniteFloatField(allow_null=True)
+    capacity_mwh = FiniteFloatField(allow_null=True)
 
     class Meta:
         model = DERAsset
@@ -70,24 +112,31 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
             return [IsAuthenticated(), IsDsoStaff()]
         return super().get_permissions()
 
+    @extend_schema(responses={200: NetworkSummarySerializer})
     @action(detail=True)
     def summary(self, request, pk=None):
-        return Response(network_summary(self.get_object()))
+        return Response(NetworkSummarySerializer(network_summary(self.get_object())).data)
 
+    @extend_schema(parameters=[FigureQuerySerializer],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Plotly figure JSON"),
+                              404: OpenApiTypes.OBJECT})
     @action(detail=True)
     def figure(self, request, pk=None):
         """Plotly figure JSON of the network, coloured by a snapshot study if ``?study=<id>``."""
         from apps.studies.selectors import study_runs_for
 
+        query = FigureQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         network = self.get_object()
         result = None
-        if study_id := request.query_params.get("study"):
+        if study_id := query.validated_data.get("study"):
             run = study_runs_for(request.user).filter(pk=study_id, network=network, state="succeeded").first()
             if run is None:
                 return Response({"detail": "No finished study with that id for this network."}, status=404)
             result = run.result
         return Response(network_figure(network, result))
 
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="pandapower JSON network")})
     @action(detail=True)
     def export(self, request, pk=None):
         """The network as a pandapower JSON file."""
@@ -96,7 +145,7 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="network-{network.pk}.json"'
         return response
 
-    @extend_schema(request=NetworkImportSerializer, responses={201: NetworkSerializer})
+    @extend_schema(request=NetworkImportSerializer, responses={201: NetworkSerializer, 400: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser, JSONParser])
     def import_network(self, request):
         """Import a network from a SimBench code or a pandapower JSON upload (engineers only)."""

@@ -51,6 +51,38 @@ BUS_REFERENCES = {
 }
 
 
+# Physical ranges, checked per element: (table, column) -> (low, high, low inclusive, required).
+# Bounds are generous (a 1,000 kV bus, a 10 GW load) but exclude zero/negative voltages and
+# lengths and anything not finite; an optional column is checked only where it holds a value.
+PHYSICAL_RANGES = {
+    ("bus", "vn_kv"): (0.0, 1000.0, False),
+    ("line", "length_km"): (0.0, 1000.0, False),
+    ("line", "r_ohm_per_km"): (0.0, 1e4, True),
+    ("line", "x_ohm_per_km"): (0.0, 1e4, True),
+    ("line", "c_nf_per_km"): (0.0, 1e6, True),
+    ("line", "max_i_ka"): (0.0, 100.0, False),
+    ("trafo", "sn_mva"): (0.0, 1e4, False),
+    ("trafo", "vn_hv_kv"): (0.0, 1000.0, False),
+    ("trafo", "vn_lv_kv"): (0.0, 1000.0, False),
+    ("trafo", "vk_percent"): (0.0, 100.0, False),
+    ("trafo", "vkr_percent"): (0.0, 100.0, True),
+    ("ext_grid", "vm_pu"): (0.0, 2.0, False),
+    ("load", "p_mw"): (-1e4, 1e4, True),
+    ("load", "q_mvar"): (-1e4, 1e4, True),
+    ("load", "sn_mva"): (0.0, 1e4, True),
+    ("load", "scaling"): (0.0, 1e3, True),
+    ("sgen", "p_mw"): (-1e4, 1e4, True),
+    ("sgen", "q_mvar"): (-1e4, 1e4, True),
+    ("sgen", "sn_mva"): (0.0, 1e4, True),
+    ("sgen", "scaling"): (0.0, 1e3, True),
+    ("storage", "p_mw"): (-1e4, 1e4, True),
+    ("storage", "q_mvar"): (-1e4, 1e4, True),
+    ("storage", "max_e_mwh"): (0.0, 1e5, True),
+    ("storage", "sn_mva"): (0.0, 1e4, True),
+}
+MAX_LISTED_PROBLEMS = 20
+
+
 class NetworkImportError(ValueError):
     """The net cannot be imported; the message says what is wrong."""
 
@@ -131,13 +163,15 @@ def validate_net(net) -> None:
             elif frame[column].isna().any():
                 rows = list(frame.index[frame[column].isna()][:5])
                 problems.append(f"table '{table}' has no value for '{column}' in rows {rows}")
+    problems += _element_problems(net)
     known = set(net.bus.index)
     for table, columns in BUS_REFERENCES.items():
         frame = net[table]
         for column in columns:
             if frame.empty or column not in frame.columns:
                 continue
-            bad = sorted(set(frame[column].dropna().astype(int)) - known)
+            numeric = pd.to_numeric(frame[column], errors="coerce")  # non-numbers are reported above
+            bad = sorted(set(numeric[numeric.notna() & np.isfinite(numeric)].astype(int)) - known)
             if bad:
                 problems.append(f"table '{table}' refers to unknown bus(es) {bad[:5]} in '{column}'")
     if not net.switch.empty and "et" in net.switch.columns:
@@ -145,7 +179,47 @@ def validate_net(net) -> None:
         if odd:
             problems.append(f"switches of element type {odd} are not supported")
     if problems:
-        raise NetworkImportError("Cannot import this network: " + "; ".join(problems) + ".")
+        raise NetworkImportError(_problem_message(problems))
+
+
+def _problem_message(problems: list[str]) -> str:
+    shown = problems[:MAX_LISTED_PROBLEMS]
+    more = f"; and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    return "Cannot import this network: " + "; ".join(shown) + more + "."
+
+
+def _element_problems(net) -> list[str]:
+    """One message per element and column whose value is not a number, not finite or outside
+    its physical range, naming the element (table, index, name)."""
+    problems: list[str] = []
+    columns = {(t, c): None for t, cols in REQUIRED_COLUMNS.items() for c in cols if (t, c) != ("switch", "et")}
+    columns.update(dict.fromkeys(PHYSICAL_RANGES))
+    for table, column in columns:
+        frame = net[table]
+        if frame.empty or column not in frame.columns:
+            continue
+        raw = frame[column]
+        given = raw.notna()  # missing values are reported (or defaulted) elsewhere
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        not_number = given & (values.isna() | raw.map(lambda v: isinstance(v, (bool, np.bool_))))
+        not_finite = given & ~not_number & ~np.isfinite(values.fillna(0.0))
+        out_of_range = pd.Series(False, index=frame.index)
+        if (bound := PHYSICAL_RANGES.get((table, column))) is not None:
+            low, high, low_inclusive = bound
+            finite = given & ~not_number & ~not_finite
+            too_low = (values < low) if low_inclusive else (values <= low)
+            out_of_range = finite & (too_low | (values > high))
+        for idx in frame.index[not_number | not_finite | out_of_range]:
+            name = frame.at[idx, "name"] if "name" in frame.columns else None
+            label = f"{table} {idx}" + (f" ('{name}')" if isinstance(name, str) and name else "")
+            if not_number[idx]:
+                problems.append(f"{label}: {column} = {str(raw[idx])[:40]!r} is not a number")
+            elif not_finite[idx]:
+                problems.append(f"{label}: {column} = {values[idx]} is not finite")
+            else:
+                relation = ">=" if bound[2] else ">"
+                problems.append(f"{label}: {column} = {values[idx]:g} must be {relation} {bound[0]:g} and <= {bound[1]:g}")
+    return problems
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
+    "csp",
     "apps.accounts",
     "apps.audit",
     "apps.grid",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.common.middleware.BodySizeLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.audit.middleware.RequestIdMiddleware",
+    "apps.accounts.middleware.ShiftSessionMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "dso_portal.urls"
@@ -101,6 +107,42 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# --- Accounts: lockout, shift-length sessions, CSP (docs/security.md) -------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out username+IP pairs
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", 0.25))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a wrong password cannot lock a whole control room out
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A session lasts one shift from login and ends after an idle spell (apps.accounts.middleware).
+SESSION_SHIFT_HOURS = float(os.environ.get("SESSION_SHIFT_HOURS", 12))
+SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", 60))
+SESSION_COOKIE_AGE = int(SESSION_SHIFT_HOURS * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# No inline script anywhere; styles may be inline because Plotly sets element styles at runtime.
+# 'unsafe-eval' is absent: WebGL traces (regl) are allowed to fall back as Plotly does.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -120,6 +162,22 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # pandapower JSON of a big network
 
+# --- Input edges (apps/common): body sizes, page sizes, time windows --------------------------
+# Body limits by path prefix, first match wins, checked on Content-Length before parsing (413).
+REQUEST_BODY_LIMITS = [
+    ("/api/v1/networks/import/", DATA_UPLOAD_MAX_MEMORY_SIZE),
+    ("/api/v1/forecasting/weather/", int(os.environ.get("WEATHER_BODY_MAX_BYTES", 512 * 1024))),
+    ("/api/", int(os.environ.get("API_BODY_MAX_BYTES", 64 * 1024))),
+]
+API_MAX_PAGE_SIZE = 500
+# Times from outside (projection start, weather issue time) must lie in [now - past, now + future].
+# The past side is wide on purpose: replays and backfills of past days are legitimate, and tests
+# with fixed dates do not expire for years.
+INPUT_TIME_PAST_DAYS = int(os.environ.get("INPUT_TIME_PAST_DAYS", 3660))
+PROJECTION_START_FUTURE_DAYS = int(os.environ.get("PROJECTION_START_FUTURE_DAYS", 7))
+WEATHER_ISSUED_FUTURE_HOURS = int(os.environ.get("WEATHER_ISSUED_FUTURE_HOURS", 6))
+STUDY_PARAMETERS_MAX_BYTES = 4096
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -127,7 +185,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -140,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.common.openapi.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Redis: channel layer and Celery broker, or embedded equivalents -------------------------
@@ -188,5 +251,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "pandapower": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {"daphne": {"level": "WARNING"}, "axes": {"level": "WARNING"}, "pandapower": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
 }

@@ -112,7 +112,8 @@
   function draw() { drawKpis(); drawAge(); drawFigures(); drawEpisodes(); drawAlarms(); }
 
   function refresh() {
-    return fetch(`/api/v1/anm/projection/?network=${networkId}`, { credentials: "same-origin" })
+    // Marked as background: a refresh on a live event is not the user being active (idle timeout).
+    return fetch(`/api/v1/anm/projection/?network=${networkId}`, { credentials: "same-origin", headers: { "X-Background-Refresh": "1" } })
       .then((r) => r.json()).then((p) => { payload = p; draw(); });
   }
 

@@ -23,5 +23,17 @@ def browser():
             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
+        # Every page opened in a test reports Content-Security-Policy violations; there must be none.
+        violations: list[str] = []
+        open_page = browser.new_page
+
+        def new_page(*args, **kwargs):
+            page = open_page(*args, **kwargs)
+            page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
+                    if "Content Security Policy" in message.text else None)
+            return page
+
+        browser.new_page = new_page
         yield browser
         browser.close()
+        assert violations == [], violations

@@ -1,0 +1,46 @@
+"""Shift-length sessions: a browser session ends one shift after login (``SESSION_SHIFT_HOURS``)
+or after ``SESSION_IDLE_MINUTES`` without a request, whichever comes first."""
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+LOGIN_AT = "shift_login_at"
+SEEN_AT = "shift_seen_at"
+TOUCH_EVERY_S = 60  # write the idle clock at most once a minute, not on every request
+
+
+def session_expired(session, now: float) -> str | None:
+    """Why the session has ended ('shift' or 'idle'), or None if it is still live."""
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if login_at is not None and now - login_at > settings.SESSION_SHIFT_HOURS * 3600:
+        return "shift"
+    if seen_at is not None and now - seen_at > settings.SESSION_IDLE_MINUTES * 60:
+        return "idle"
+    return None
+
+
+class ShiftSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        # Token-authenticated API calls carry no session; only browser sessions are timed.
+        if user is not None and user.is_authenticated and request.session.session_key:
+            now = time.time()
+            reason = session_expired(request.session, now)
+            if reason is not None:
+                from apps.audit.services import audit_record
+
+                audit_record(actor=user, action="auth.session_expired", after={"reason": reason})
+                logout(request)
+            else:
+                request.session.setdefault(LOGIN_AT, now)
+                # A page refreshing itself on a live event is not the user at the desk.
+                background = request.headers.get("X-Background-Refresh") == "1"
+                if not background and now - request.session.get(SEEN_AT, 0) > TOUCH_EVERY_S:
+                    request.session[SEEN_AT] = now
+        return self.get_response(request)

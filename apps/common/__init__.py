@@ -1,0 +1,1 @@
+"""Project-wide edges shared by every app: bounded pagination, strict time fields, body limits."""
