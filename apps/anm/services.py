@@ -67,6 +67,12 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
     (on commit)."""
     from .tasks import project_partition_task
 
+    resumed = ProjectionRun.objects.filter(study=study).first()
+    if resumed is not None:  # a requeued study (its worker was lost): resume the pending partitions
+        pending = list(resumed.partitions.filter(done=False).values_list("number", flat=True))
+        study_run_progress(run=study, progress=10, stage=f"Resumed; {len(pending)} partition(s) queued again")
+        transaction.on_commit(lambda: [project_partition_task.delay(resumed.pk, n) for n in pending])
+        return resumed
     inputs = study.parameters
     bundle = proj.bundle_for(study.network, inputs)
     parts = proj.partitions(study.network)
