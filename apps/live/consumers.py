@@ -8,7 +8,7 @@ Client messages (JSON objects):
 - ``{"type": "resume", "after": N}`` – replay everything after sequence number N.
 
 Anything else is answered with ``{"type": "error", "error": "..."}`` and the socket stays open.
-A handshake while Redis is down is accepted and closed at once with 1013 (try again later), after
+A handshake while Redis is down is accepted and closed at once with 4013 (1013, try again later, in the application range), after
 an error frame, so the client retries with backoff instead of seeing a server error.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .services import group_name
 
 log = logging.getLogger(__name__)
 
-TRY_AGAIN_LATER = 1013
+TRY_AGAIN_LATER = 4013  # 1013 (try again later) in the range daphne lets applications use
 MAX_CLIENT_MESSAGE = 4096
 
 

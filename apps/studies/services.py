@@ -67,8 +67,9 @@ def study_run_dispatch(*, run_id: int) -> bool:
 
     try:
         run_study.delay(run_id)
-    except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
-        log.warning("broker unavailable: study %s stays queued until the sweep sends it", run_id, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - any broker failure; the sweep retries
+        log.warning("broker unavailable (%s: %s): study %s stays queued until the sweep sends it",
+                    exc.__class__.__name__, exc, run_id)
         return False
     StudyRun.objects.filter(pk=run_id, state=StudyRun.State.QUEUED).update(dispatched_at=timezone.now())
     return True

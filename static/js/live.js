@@ -6,7 +6,7 @@
 // Heartbeat: a ping every 20 s; the server answers with any events we lack and a pong. No pong
 // within 10 s means the connection is dead (a proxy or NAT dropped it silently): close it and
 // reconnect. Reconnects back off exponentially with jitter up to 30 s (a server that refuses the
-// handshake with 1013 during a Redis outage is retried the same way).
+// handshake with 4013 during a Redis outage is retried the same way).
 (function () {
   const PING_EVERY_MS = 20000;
   const PONG_WITHIN_MS = 10000;
@@ -71,7 +71,7 @@
       socket = null;
       if (event.code === 4401 || event.code === 4403) { setStatus("signed out", "off"); return; }
       setStatus("reconnecting", "off");
-      if (opened && event.code !== 1013) delay = Math.min(delay, 2000);
+      if (opened && event.code !== 4013) delay = Math.min(delay, 2000);
       reconnectLater();
     };
   }
