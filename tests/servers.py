@@ -155,7 +155,7 @@ def session_cookie(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout: float = 180) -> tuple:
+def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout: float = 180, action=None) -> tuple:
     """Subscribe to the live socket as ``user``, POST ``body`` to ``path`` with the user's API
     token, and collect events until one of kind ``until`` arrives.
 
@@ -186,6 +186,8 @@ def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout:
     async def scenario():
         listener = asyncio.create_task(listen())
         await asyncio.sleep(1.0)  # subscribed before the work starts
+        if action is not None:
+            return await asyncio.to_thread(action), await listener
         response = await asyncio.to_thread(requests.post, f"{base}{path}", json=body,
                                            headers={"Authorization": f"Token {token}"}, timeout=30)
         if response.status_code != 201:
@@ -194,3 +196,9 @@ def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout:
         return response, await listener
 
     return asyncio.run(scenario())
+
+
+def do_and_listen(base: str, user, action, until: str, timeout: float = 180) -> tuple:
+    """Like ``post_and_listen``, with ``action()`` (run on a thread) instead of the POST.
+    Returns ``(action's result, events)``."""
+    return post_and_listen(base, user, "", {}, until, timeout, action=action)
