@@ -201,4 +201,12 @@ def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout:
 def do_and_listen(base: str, user, action, until: str, timeout: float = 180) -> tuple:
     """Like ``post_and_listen``, with ``action()`` (run on a thread) instead of the POST.
     Returns ``(action's result, events)``."""
-    return post_and_listen(base, user, "", {}, until, timeout, action=action)
+    from django.db import connection
+
+    def on_thread():
+        try:
+            return action()
+        finally:
+            connection.close()  # the worker thread's own connection, or the test DB cannot be dropped
+
+    return post_and_listen(base, user, "", {}, until, timeout, action=on_thread)
