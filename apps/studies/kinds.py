@@ -54,7 +54,9 @@ def projection(run: StudyRun, report: Report) -> None:
     from apps.anm.services import projection_start
 
     report(5, "Assembling the forecast")
-    projection_start(study=run)
+    projection = projection_start(study=run)
+    if projection.finished_at is not None:  # requeued after its last partition had already finished it
+        return {"projection": projection.pk, **projection.summary}
     return None
 
 

@@ -137,9 +137,14 @@ def study_run_progress(*, run: StudyRun, progress: int, stage: str) -> StudyRun:
 
 
 def _lock_running(run: StudyRun, claim: str | None) -> StudyRun | None:
-    """The study locked for finishing, or None when it is not running (under ``claim``)."""
+    """The study locked for finishing, or None when it is not this finisher's to finish.
+
+    With ``claim`` (the attempt that ran it), the study must be running under that claim. Without
+    (the last task of a fanned-out study), it may also be queued: the reaper requeued it while
+    its remaining tasks were still on their way, and their result completes it all the same."""
     locked = StudyRun.objects.select_for_update().filter(pk=run.pk).first()
-    if locked is None or locked.state != StudyRun.State.RUNNING or (claim is not None and locked.claim != claim):
+    allowed = (StudyRun.State.RUNNING,) if claim is not None else (StudyRun.State.RUNNING, StudyRun.State.QUEUED)
+    if locked is None or locked.state not in allowed or (claim is not None and locked.claim != claim):
         log.warning("study %s: a late or duplicate attempt finished; its outcome is discarded", run.pk)
         return None
     return locked

@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -261,6 +262,7 @@ def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(id
     assert max(recoveries) < RECOVERY_LIMIT_S
 
 
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (a Redis of the test's own)")
 def test_redis_outage_study_completes_no_orphans_no_missed_events(idle_sockets, mv_network, operator):
     import requests
     import websockets

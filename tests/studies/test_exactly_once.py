@@ -138,3 +138,27 @@ def test_an_unexpected_failure_shows_a_plain_message_and_logs_the_traceback(
     assert "Traceback" in caplog.text and "/srv/secret/path/settings.py" in caplog.text
     event = Event.objects.get(kind="study.finished", payload__id=run.pk)
     assert "/srv" not in event.payload["error"]
+
+
+def test_a_projection_requeued_while_its_partitions_were_queued_finishes_once(
+        mv_network, operator, broker_records, monkeypatch, settings):
+    from apps.anm import tasks as anm_tasks
+    from apps.anm.models import ProjectionRun
+    from apps.anm.services import projection_request
+
+    partitions = []
+    monkeypatch.setattr(anm_tasks.project_partition_task, "delay", lambda *args: partitions.append(args))
+    study = projection_request(network=mv_network, requested_by=operator, steps=8, live=True,
+                               start=dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC))
+    assert tasks.run_study(study.pk) == "running"  # fanned out: its partitions are queued
+    assert partitions
+    # The worker is lost while they wait: the reaper queues the study again.
+    later = timezone.now() + dt.timedelta(seconds=settings.STUDY_STALE_SECONDS + 1)
+    assert studies_reap(now=later)["requeued"] == 1
+    for args in partitions:  # the queued partitions run all the same, and finish the study
+        anm_tasks.project_partition_task(*args)
+    study.refresh_from_db()
+    assert study.state == "succeeded" and study.result["projection"] == ProjectionRun.objects.get(study=study).pk
+    assert tasks.run_study(study.pk) == "skipped"  # the requeued message finds it done
+    assert finished_events(study) == 1
+    assert Event.objects.filter(kind="projection.finished").count() == 1
