@@ -205,7 +205,8 @@ def studies_reap(*, now: dt.datetime | None = None) -> dict:
 def _reap_one(*, run_id: int, stale: dt.datetime) -> str | None:
     with transaction.atomic():
         run = StudyRun.objects.select_for_update().filter(pk=run_id, state=StudyRun.State.RUNNING).first()
-        if run is None or (run.heartbeat_at or run.started_at) >= stale:
+        last_sign = run.heartbeat_at or run.started_at if run is not None else None
+        if run is None or (last_sign is not None and last_sign >= stale):
             return None  # finished or beat meanwhile
         lost_worker = run.worker or "unknown worker"
         if run.attempts >= settings.STUDY_MAX_ATTEMPTS:
