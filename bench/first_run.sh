@@ -7,12 +7,22 @@ port=${1:-8077}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 git clone -q "$repo" "$work/clone" && cd "$work/clone" || exit 1
-stop() { pkill -f "scripts/run.sh" ; pkill -f "daphne -b 127.0.0.1 -p $port"; pkill -f "celery -A dso_portal"; sleep 2; }
+# Each `make run` starts in a process group of its own (setsid); stop() ends that group, by its
+# id, and nothing else on the machine.
+group=""
+stop() {
+  [ -n "$group" ] || return 0
+  kill -TERM -- "-$group" 2>/dev/null
+  for _ in $(seq 1 30); do kill -0 -- "-$group" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL -- "-$group" 2>/dev/null
+  group=""
+}
 trap 'stop; rm -rf "$work"' EXIT
 for n in 1 2; do
   log="$work/run-$n.log"
   start=$(date +%s.%N)
-  (PORT=$port make run >"$log" 2>&1 &)
+  PORT=$port setsid make run >"$log" 2>&1 &
+  group=$!
   deadline=$((SECONDS + 900))
   until curl -s -o /dev/null "http://127.0.0.1:$port/accounts/login/"; do
     [ $SECONDS -gt $deadline ] && { echo "make run #$n did not serve within 900 s"; tail -20 "$log"; exit 1; }

@@ -171,7 +171,7 @@ def one_run(network, user, start: dt.datetime, seed: int, stages: Stages) -> dic
     proj._bundles.clear()  # every run assembles its forecast (in production each has a new issue time)
     stages.reset()
     with clock() as c:
-        study = projection_request(network=network, requested_by=user, start=start, seed=seed)
+        study = projection_request(network=network, requested_by=user, start=start, seed=seed, live=True)
     study.refresh_from_db()
     if study.state != "succeeded":
         raise SystemExit(f"projection of {network} failed: {study.error}")

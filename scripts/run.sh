@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Start the product: daphne (web + websockets) and, when Redis is reachable, a Celery worker and
 # beat. Without Redis everything runs in-process (in-memory channel layer, eager tasks).
+# DSO_EMBEDDED=1 runs embedded even when a Redis answers on localhost (or REDIS_URL is set).
+# Stops exactly the processes it started, by pid.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
 cd "$(dirname "$0")/.."
 
-if [ -z "${REDIS_URL:-}" ] && "$PY" - <<'PYEOF' 2>/dev/null
+case "${DSO_EMBEDDED:-}" in
+  1|true|yes|on) export DSO_EMBEDDED=1; unset REDIS_URL ;;
+  *) unset DSO_EMBEDDED ;;
+esac
+if [ -z "${DSO_EMBEDDED:-}" ] && [ -z "${REDIS_URL:-}" ] && "$PY" - <<'PYEOF' 2>/dev/null
 import socket
 socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
 PYEOF
@@ -16,13 +22,19 @@ fi
 
 mkdir -p var
 pids=()
-cleanup() { for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; }
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT INT TERM
 
 if [ -n "${REDIS_URL:-}" ]; then
   mode="production shape: Redis at $REDIS_URL, Celery worker + beat (logs in var/)"
   "$PY" -m celery -A dso_portal worker -l info --concurrency 2 >var/worker.log 2>&1 & pids+=($!)
   "$PY" -m celery -A dso_portal beat -l info --schedule var/celerybeat-schedule >var/beat.log 2>&1 & pids+=($!)
+elif [ -n "${DSO_EMBEDDED:-}" ]; then
+  mode="embedded (DSO_EMBEDDED=1): in-memory channel layer and studies run in-process"
 else
   mode="embedded: no Redis found, so in-memory channel layer and studies run in-process"
 fi
@@ -43,4 +55,6 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
-"$PY" -m daphne -b 127.0.0.1 -p "$PORT" dso_portal.asgi:application
+# In the background and waited for, so that a TERM to this script runs cleanup at once.
+"$PY" -m daphne -b 127.0.0.1 -p "$PORT" dso_portal.asgi:application & pids+=($!)
+wait "${pids[-1]}"

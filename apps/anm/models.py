@@ -19,6 +19,10 @@ class ProjectionRun(models.Model):
     heatmap = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The live projection starts now and drives the control room (its view, alarms, curtailment).
+    # A what-if (another start: hours ahead, or a replay of the past) is kept apart: it never
+    # replaces the live one, raises or clears no alarm and instructs no curtailment.
+    live = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-start", "-id"]

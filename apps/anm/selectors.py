@@ -13,7 +13,8 @@ CARDS = 24
 
 
 def latest_projection(network) -> ProjectionRun | None:
-    return (ProjectionRun.objects.filter(network=network, finished_at__isnull=False)
+    """The live projection the control room acts on (what-ifs are kept apart)."""
+    return (ProjectionRun.objects.filter(network=network, live=True, finished_at__isnull=False)
             .select_related("study").order_by("-finished_at", "-id").first())
 
 

@@ -38,9 +38,24 @@ class ProjectionInputError(ValueError):
     pass
 
 
+def projection_is_live(*, start: dt.datetime | None, now: dt.datetime) -> bool:
+    """A projection is the live one when it starts in the current quarter-hour; any other start
+    (hours ahead, or a replay of the past) makes it a what-if."""
+    if start is None:
+        return True
+    return _interval(start) == _interval(now)
+
+
+def _interval(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(minute=moment.minute - moment.minute % STEP_MINUTES, second=0, microsecond=0)
+
+
 def projection_request(*, network, requested_by=None, start: dt.datetime | None = None, steps: int = 192,
-                       step_minutes: int = STEP_MINUTES, seed: int | None = None) -> StudyRun:
-    """Queue a projection study (the Celery task fans it out per primary substation)."""
+                       step_minutes: int = STEP_MINUTES, seed: int | None = None, live: bool | None = None) -> StudyRun:
+    """Queue a projection study (the Celery task fans it out per primary substation).
+
+    ``live`` None (what the API does) decides from ``start`` (see ``projection_is_live``); a
+    caller replaying a past interval as if it were now (tests, the demo) may say True."""
     if not isinstance(step_minutes, int) or step_minutes <= 0 or step_minutes % STEP_MINUTES:
         raise ProjectionInputError("step_minutes must be a positive multiple of 15.")
     if not isinstance(steps, int) or not 1 <= steps <= 48 * 60 // step_minutes:
@@ -48,6 +63,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
     if start is not None and timezone.is_naive(start):
         raise ProjectionInputError("start must carry a time zone (e.g. 2026-06-15T10:00:00Z).")
     now = timezone.now()
+    live = projection_is_live(start=start, now=now) if live is None else bool(live)
     start = start or now
     start = start.replace(minute=start.minute - start.minute % STEP_MINUTES, second=0, microsecond=0)
     organisation = getattr(requested_by, "organisation", None) or Organisation.objects.filter(
@@ -56,6 +72,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
         "start": start.isoformat(), "issued_at": min(now, start).isoformat(), "steps": int(steps),
         "step_minutes": int(step_minutes), "seed": int(seed if seed is not None else start.timestamp() // 60),
         "limits": proj.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
+        "live": live,
     }
     return study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
                             requested_by=requested_by, organisation=organisation)
@@ -67,6 +84,12 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
     (on commit)."""
     from .tasks import project_partition_task
 
+    resumed = ProjectionRun.objects.filter(study=study).first()
+    if resumed is not None:  # a requeued study (its worker was lost): resume the pending partitions
+        pending = list(resumed.partitions.filter(done=False).values_list("number", flat=True))
+        study_run_progress(run=study, progress=10, stage=f"Resumed; {len(pending)} partition(s) queued again")
+        transaction.on_commit(lambda: [project_partition_task.delay(resumed.pk, n) for n in pending])
+        return resumed
     inputs = study.parameters
     bundle = proj.bundle_for(study.network, inputs)
     parts = proj.partitions(study.network)
@@ -74,7 +97,7 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
         study=study, network=study.network, start=dt.datetime.fromisoformat(inputs["start"]),
         issued_at=dt.datetime.fromisoformat(inputs["issued_at"]), steps=inputs["steps"],
         step_minutes=inputs["step_minutes"], inputs={**inputs, "forecast": bundle.inputs},
-        partitions_total=len(parts), timeline=proj.timeline(bundle),
+        partitions_total=len(parts), timeline=proj.timeline(bundle), live=inputs.get("live", True),
     )
     for number, part in enumerate(parts):
         ProjectionPartition.objects.create(run=run, number=number, substation=part["substation"])
@@ -126,7 +149,9 @@ def projection_finish(*, run: ProjectionRun) -> None:
     ])
     # Alarms follow the most recently requested run: one that finishes after a newer run (two
     # workers, or a manual run overtaking a scheduled one) keeps its episodes but leaves alarms be.
-    superseded = ProjectionRun.objects.filter(network=run.network, finished_at__isnull=False, pk__gt=run.pk).exists()
+    # A what-if never touches them.
+    superseded = not run.live or ProjectionRun.objects.filter(
+        network=run.network, live=True, finished_at__isnull=False, pk__gt=run.pk).exists()
     alarms = None if superseded else alarms_update(run=run, episodes=episodes)
     heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
     run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[: proj.HEATMAP_ROWS]}
@@ -146,7 +171,8 @@ def projection_finish(*, run: ProjectionRun) -> None:
     run.finished_at = timezone.now()
     run.save(update_fields=["heatmap", "summary", "finished_at"])
     study_run_succeed(run=study, result={"projection": run.pk, **run.summary})
-    event_publish_to_dso(kind="projection.finished", payload={"id": run.pk, "network": run.network_id, **run.summary})
+    event_publish_to_dso(kind="projection.finished",
+                         payload={"id": run.pk, "network": run.network_id, "live": run.live, **run.summary})
 
 
 def _covers_midday(episode: ConstraintEpisode) -> bool:

@@ -23,8 +23,9 @@ def _push(message: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group_name(message["stream"]), {"type": "live.event", "event": message})
-    except Exception:  # noqa: BLE001 - a Redis blink must not fail the write; clients replay.
-        log.warning("live push failed for %s#%s; clients will replay it", message["stream"], message["seq"], exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - a Redis blink must not fail the write; clients replay.
+        log.warning("live push failed for %s#%s (%s: %s); clients will replay it", message["stream"], message["seq"],
+                    exc.__class__.__name__, exc)
 
 
 def _locked_stream(name: str) -> EventStream:

@@ -12,6 +12,10 @@ from .models import StudyRun
 Report = Callable[[int, str], None]
 
 
+class StudyError(Exception):
+    """A study cannot complete for a reason its user can act on; the message is shown as is."""
+
+
 def _extremes(values: dict) -> tuple[float | None, float | None]:
     finite = [v for v in values.values() if v is not None]
     return (min(finite), max(finite)) if finite else (None, None)
@@ -26,7 +30,8 @@ def snapshot_power_flow(run: StudyRun, report: Report) -> dict:
     report(40, "Solving the power flow")
     outcome = snapshot(net)
     if not outcome.converged:
-        raise RuntimeError(f"The power flow did not converge: {outcome.message or outcome.status}")
+        raise StudyError("The power flow did not converge: the network cannot supply its loads at the stored "
+                         "set-points. Check recent changes to loads, generation or switching.")
     report(90, "Storing results")
     min_vm, max_vm = _extremes(outcome.vm_pu)
     return {
@@ -49,7 +54,9 @@ def projection(run: StudyRun, report: Report) -> None:
     from apps.anm.services import projection_start
 
     report(5, "Assembling the forecast")
-    projection_start(study=run)
+    projection = projection_start(study=run)
+    if projection.finished_at is not None:  # requeued after its last partition had already finished it
+        return {"projection": projection.pk, **projection.summary}
     return None
 
 

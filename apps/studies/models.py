@@ -32,9 +32,17 @@ class StudyRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Exactly-once bookkeeping (see apps/studies/services.py): the broker hand-off (outbox), the
+    # attempt that holds the run, and its heartbeat, which the reaper watches.
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When the task was last handed to the broker")
+    claim = models.CharField(max_length=64, blank=True, help_text="Token of the attempt running it")
+    worker = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="study_state_heartbeat")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.state})"

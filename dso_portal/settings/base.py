@@ -206,22 +206,39 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Redis: channel layer and Celery broker, or embedded equivalents -------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# DSO_EMBEDDED=1 forces the embedded mode even when REDIS_URL is set (scripts/run.sh then ignores
+# a Redis on localhost too).
+EMBEDDED = env_bool("DSO_EMBEDDED", False)
+REDIS_URL = "" if EMBEDDED else os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Retries its blocking read through a Redis outage instead of failing the socket.
+            "BACKEND": "apps.live.layers.ResilientRedisChannelLayer",
+            "CONFIG": {"hosts": [{
+                "address": REDIS_URL,
+                # channels_redis blocks in BZPOPMIN for 5 s; redis-py 8's default 5 s socket timeout
+                # raced it and closed every idle socket with 1011. Read timeout well above it.
+                "socket_timeout": 30, "socket_connect_timeout": 5, "socket_keepalive": True,
+                "health_check_interval": 30,
+            }]},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# The longest study (a year-long or N-1 run on the full network) stays well under an hour;
-# the visibility timeout must exceed it so that acks_late does not hand a running study to a
-# second worker.
+# Studies complete exactly once (apps/studies/services.py): each running study beats every
+# STUDY_HEARTBEAT_SECONDS; the reaper (beat, every STUDY_REAP_SECONDS, and at worker start)
+# requeues one silent for STUDY_STALE_SECONDS, failing it after STUDY_MAX_ATTEMPTS; it also sends
+# queued studies the broker never took (outbox) or lost.
 STUDY_MAX_SECONDS = int(os.environ.get("STUDY_MAX_SECONDS", 3600))
+STUDY_HEARTBEAT_SECONDS = float(os.environ.get("STUDY_HEARTBEAT_SECONDS", 10))
+STUDY_STALE_SECONDS = float(os.environ.get("STUDY_STALE_SECONDS", 60))
+STUDY_REAP_SECONDS = float(os.environ.get("STUDY_REAP_SECONDS", 30))
+STUDY_MAX_ATTEMPTS = int(os.environ.get("STUDY_MAX_ATTEMPTS", 3))
+STUDY_DISPATCH_GRACE_SECONDS = float(os.environ.get("STUDY_DISPATCH_GRACE_SECONDS", 10))
+STUDY_REDISPATCH_SECONDS = float(os.environ.get("STUDY_REDISPATCH_SECONDS", 15 * 60))
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -230,7 +247,12 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STUDY_MAX_SECONDS * 2}
+# The claim makes a redelivery harmless, so the visibility timeout need not exceed the longest
+# study: it only bounds how long a message a dead worker took stays invisible (the reaper usually
+# acts first). Publishing gives up quickly when Redis is down; the outbox sweep sends it later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60, "socket_timeout": 10, "socket_connect_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = STUDY_MAX_SECONDS + 60
 CELERY_TASK_SOFT_TIME_LIMIT = STUDY_MAX_SECONDS
 CELERY_BEAT_SCHEDULE = {
@@ -238,6 +260,8 @@ CELERY_BEAT_SCHEDULE = {
     "anm-projections": {"task": "anm.schedule_projections", "schedule": 15 * 60.0},
     # Forecasts issued by those projections are scored once what they forecast has happened.
     "forecast-scoring": {"task": "forecasting.score_due", "schedule": 60 * 60.0},
+    # Studies whose worker is gone, and studies the broker never got.
+    "studies-reap": {"task": "studies.reap", "schedule": STUDY_REAP_SECONDS},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -132,7 +132,7 @@
   document.addEventListener("live:event", (e) => {
     const event = e.detail;
     if (event.payload.network !== networkId) return;
-    if (event.kind === "projection.finished") refresh();
+    if (event.kind === "projection.finished") { if (event.payload.live !== false) refresh(); }  // what-ifs stay apart
     else if (event.kind.startsWith("alarm.")) {
       const row = payload.alarms.find((a) => a.id === event.payload.id);
       if (event.kind === "alarm.cleared") payload.alarms = payload.alarms.filter((a) => a.id !== event.payload.id);

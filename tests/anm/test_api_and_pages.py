@@ -15,7 +15,7 @@ SUNNY_NOON = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def projected(mv_network, operator):
-    study = projection_request(network=mv_network, requested_by=operator, start=SUNNY_NOON, seed=7)
+    study = projection_request(network=mv_network, requested_by=operator, start=SUNNY_NOON, seed=7, live=True)
     study.refresh_from_db()
     assert study.state == "succeeded", study.error
     return ProjectionRun.objects.get(study=study)

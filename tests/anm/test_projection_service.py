@@ -49,7 +49,8 @@ def flexible_generators(mv_network):
 
 
 def project(network, user, *, start=SUNNY, steps=STEPS) -> ProjectionRun:
-    study = projection_request(network=network, requested_by=user, start=start, steps=steps, seed=SEED)
+    # A past interval replayed as the live projection (what the control room would have seen).
+    study = projection_request(network=network, requested_by=user, start=start, steps=steps, seed=SEED, live=True)
     study.refresh_from_db()
     assert study.state == "succeeded", study.error
     return ProjectionRun.objects.get(study=study)
@@ -283,10 +284,12 @@ def test_a_failing_partition_fails_the_study_with_a_message(mv_network, operator
     study = projection_request(network=mv_network, requested_by=operator, start=SUNNY, seed=SEED)
     study.refresh_from_db()
     assert study.state == "failed"
-    assert "Partition 0 failed: RuntimeError: solver exploded" in study.error
+    # A plain message for users; the exception and its traceback only in the worker log.
+    assert study.error.startswith("Partition 0 of the projection failed. The study stopped because of an internal error")
+    assert "solver exploded" not in study.error and "Traceback" not in study.error
     run = ProjectionRun.objects.get(study=study)
     partition = run.partitions.get(number=0)
-    assert not partition.done and "solver exploded" in partition.error
+    assert not partition.done and "internal error" in partition.error
     assert run.finished_at is None and run.partitions_done == 0
     assert not ConstraintEpisode.objects.exists() and not Alarm.objects.exists()
     kinds = kinds_on(orgs["dso"].stream)
@@ -396,3 +399,43 @@ def test_an_acknowledged_alarm_that_gets_worse_asks_again(mv_network, operator):
     assert alarm.state == "active" and alarm.severity != "low"
     assert alarm.acknowledged_by is None and alarm.acknowledged_at is None
     assert Event.objects.filter(kind="alarm.escalated", payload__id=alarm.pk).exists()
+
+
+# --- what-if projections are kept apart from the live one (issue 9) ----------------------------
+
+@pytest.mark.parametrize("start, live", [
+    (None, True),
+    (dt.datetime(2026, 11, 23, 10, 0, tzinfo=UTC), True),       # the current quarter-hour
+    (dt.datetime(2026, 11, 23, 10, 14, 59, tzinfo=UTC), True),
+    (dt.datetime(2026, 11, 23, 10, 15, tzinfo=UTC), False),     # the next one
+    (dt.datetime(2026, 11, 23, 13, 0, tzinfo=UTC), False),      # 3 h ahead
+    (dt.datetime(2026, 11, 23, 9, 59, tzinfo=UTC), False),      # a replay of the past
+])
+def test_only_a_projection_starting_now_is_live(start, live):
+    from apps.anm.services import projection_is_live
+
+    assert projection_is_live(start=start, now=dt.datetime(2026, 11, 23, 10, 7, 30, tzinfo=UTC)) is live
+
+
+def test_a_what_if_projection_leaves_the_live_one_its_alarms_and_curtailment_alone(flexible_generators, operator):
+    from apps.anm.models import CurtailmentInstruction
+    from apps.anm.selectors import latest_projection
+
+    flexible = flexible_generators
+    live = project(flexible, operator)
+    alarms = {a.pk: (a.state, a.severity, a.last_run_id) for a in Alarm.objects.filter(network=flexible)}
+    instructions = list(CurtailmentInstruction.objects.order_by("pk").values_list("pk", "mw", "run_id"))
+    assert alarms and live.live
+    alarm_events = Event.objects.filter(kind__startswith="alarm.").count()
+    # CALM would clear every alarm if it were live; as a what-if (not starting now) it must not.
+    study = projection_request(network=flexible, requested_by=operator, start=CALM, steps=CALM_STEPS, seed=SEED)
+    study.refresh_from_db()
+    assert study.state == "succeeded", study.error
+    what_if = ProjectionRun.objects.get(study=study)
+    assert not what_if.live and study.parameters["live"] is False and what_if.summary["alarms_active"] is None
+    assert latest_projection(flexible) == live
+    assert {a.pk: (a.state, a.severity, a.last_run_id) for a in Alarm.objects.filter(network=flexible)} == alarms
+    assert list(CurtailmentInstruction.objects.order_by("pk").values_list("pk", "mw", "run_id")) == instructions
+    finished = Event.objects.filter(kind="projection.finished", payload__id=what_if.pk).get()
+    assert finished.payload["live"] is False
+    assert Event.objects.filter(kind__startswith="alarm.").count() == alarm_events

@@ -67,7 +67,7 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
     app.conf.task_always_eager = True
     try:
         projection_request(network=mv_network, requested_by=operator,
-                           start=dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC), seed=7)
+                           start=dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC), seed=7, live=True)
     finally:
         app.conf.task_always_eager = not settings.REDIS_URL
     alarm = Alarm.objects.filter(network=mv_network, state="active").order_by("breach_at", "id").first()

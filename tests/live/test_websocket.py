@@ -14,6 +14,17 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A channel layer per test: each async test has its own event loop, and channels_redis's
+    receive locks belong to the loop that made them."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @database_sync_to_async
 def cookie_for(user) -> bytes:
     client = Client()
@@ -101,4 +112,54 @@ async def test_resume_message_replays_after_a_given_seq(operator, orgs):
     assert connected and await communicator.receive_nothing(timeout=0.2)
     await communicator.send_json_to({"type": "resume", "after": seqs[0]})
     assert [(await communicator.receive_json_from(timeout=3))["seq"] for _ in range(2)] == seqs[1:]
+    await communicator.disconnect()
+
+
+# --- heartbeat, bad client messages, Redis outage (issue 9) ------------------------------------
+
+async def test_ping_is_answered_with_missed_events_then_a_pong(operator, orgs, monkeypatch):
+    communicator, connected = await connect(operator, after=0)
+    assert connected
+    monkeypatch.setattr(services, "_push", lambda message: None)  # pushes lost, nothing newer comes
+    lost = await publish(orgs["dso"], n=1)
+    await communicator.send_json_to({"type": "ping"})
+    assert (await communicator.receive_json_from(timeout=3))["seq"] == lost
+    assert await communicator.receive_json_from(timeout=3) == {"type": "pong", "seq": lost}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("sent, error", [
+    ('{"type": "resume", "after": "abc"}', '"after" must be a non-negative integer'),
+    ('{"type": "resume", "after": -3}', '"after" must be a non-negative integer'),
+    ('{"type": "resume", "after": 99999999999999999999999}', '"after" must be a non-negative integer'),
+    ('{"type": "resume"}', '"after" must be a non-negative integer'),
+    ("not json", "Messages must be JSON objects"),
+    ("[1, 2]", "Unknown message"),
+    ('{"type": "subscribe", "stream": "org-1"}', "Unknown message"),
+    ('"x"' + " " * 5000, "Messages must be JSON objects"),
+])
+async def test_malformed_messages_get_an_error_frame_and_the_socket_stays_open(operator, orgs, sent, error):
+    communicator, connected = await connect(operator, after=0)
+    assert connected
+    await communicator.send_to(text_data=sent)
+    reply = await communicator.receive_json_from(timeout=3)
+    assert reply["type"] == "error" and reply["error"].startswith(error)
+    # Still open and working.
+    seq = await publish(orgs["dso"], n=1)
+    assert (await communicator.receive_json_from(timeout=3))["seq"] == seq
+    await communicator.disconnect()
+
+
+async def test_a_handshake_while_redis_is_down_is_closed_with_try_again_later(operator, monkeypatch):
+    from channels.layers import get_channel_layer
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    async def redis_down(*args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(get_channel_layer(), "group_add", redis_down)
+    communicator, connected = await connect(operator, after=0)
+    assert connected  # accepted only to say why, then closed: not a 500 or 1011
+    assert (await communicator.receive_json_from(timeout=3))["type"] == "error"
+    assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4013}
     await communicator.disconnect()
