@@ -17,7 +17,7 @@ whose model differs from pandapower's T-model transformer, and it may settle on 
 inside the band than pandapower's one-step-at-a-time controller; the outer loop keeps the engine
 equal to pandapower (the reference) with the exact branch parameters of every tap.
 
-Where a net says a transformer regulates: ``net.trafo`` columns ``oltc`` (bool),
+Where a net says a transformer regulates: ``net.trafo`` columns ``oltc_control`` (bool),
 ``oltc_vm_set_pu`` and ``oltc_band_pu`` (total bandwidth: no tap change while
 ``|V - target| < band / 2``), as the registry exports them, or pandapower
 ``DiscreteTapControl`` controllers in ``net.controller``.
@@ -128,8 +128,9 @@ def tap_defaults(net, *, vm_set_pu: float = OLTC_VM_SET_PU, band_pu: float = OLT
         vm_set_pu, band_pu: OLTC target and total bandwidth.
 
     Returns:
-        DataFrame indexed like ``net.trafo`` with ``tap_changer_type``, ``oltc``,
-        ``oltc_vm_set_pu``, ``oltc_band_pu``.
+        DataFrame indexed like ``net.trafo`` with ``tap_changer_type``, ``oltc_control``,
+        ``oltc_vm_set_pu``, ``oltc_band_pu`` (pandapower's own ``oltc`` column only says a unit
+        has an on-load tap changer, for short-circuit studies; ``oltc_control`` says it regulates).
     """
     trafo = net.trafo
     out = pd.DataFrame(index=trafo.index)
@@ -142,11 +143,12 @@ def tap_defaults(net, *, vm_set_pu: float = OLTC_VM_SET_PU, band_pu: float = OLT
     ranged = ((trafo["tap_max"] > trafo["tap_min"]) if {"tap_min", "tap_max"} <= set(trafo.columns)
               else has_tap & False)
     default_oltc = pd.Series(is_primary(trafo), index=trafo.index) & ranged.fillna(False) & has_step
-    given = trafo["oltc"].astype(object) if "oltc" in trafo else pd.Series(None, index=trafo.index, dtype=object)
-    out["oltc"] = given.where(given.notna(), default_oltc).astype(bool)
+    given = (trafo["oltc_control"].astype(object) if "oltc_control" in trafo
+             else pd.Series(None, index=trafo.index, dtype=object))
+    out["oltc_control"] = given.where(given.notna(), default_oltc).astype(bool)
     for column, default in (("oltc_vm_set_pu", vm_set_pu), ("oltc_band_pu", band_pu)):
         values = trafo[column].astype(float) if column in trafo else pd.Series(np.nan, index=trafo.index)
-        out[column] = values.where(values.notna() | ~out["oltc"], default)
+        out[column] = values.where(values.notna() | ~out["oltc_control"], default)
     return out
 
 
@@ -156,8 +158,10 @@ def apply_tap_defaults(net, **kwargs) -> None:
         return
     defaults = tap_defaults(net, **kwargs)
     net.trafo["tap_changer_type"] = defaults["tap_changer_type"].astype(object)
-    for column in ("oltc", "oltc_vm_set_pu", "oltc_band_pu"):
+    for column in ("oltc_control", "oltc_vm_set_pu", "oltc_band_pu"):
         net.trafo[column] = defaults[column]
+    net.trafo["oltc"] = defaults["oltc_control"] | (net.trafo["oltc"].fillna(False).astype(bool)
+                                                    if "oltc" in net.trafo else False)
 
 
 # --------------------------------------------------------------------------- the table
@@ -219,8 +223,8 @@ def build_tap_table(net, trafo: pd.DataFrame, branch_positions: np.ndarray, hv_b
     lower = np.full(n, np.nan)
     upper = np.full(n, np.nan)
     side = np.full(n, "lv", dtype=object)
-    if "oltc" in trafo:
-        flag = trafo["oltc"].astype(object).fillna(False).astype(bool).to_numpy()
+    if "oltc_control" in trafo:
+        flag = trafo["oltc_control"].astype(object).fillna(False).astype(bool).to_numpy()
         vm_set = np.where(np.isnan(col("oltc_vm_set_pu")), OLTC_VM_SET_PU, col("oltc_vm_set_pu"))
         band = np.where(np.isnan(col("oltc_band_pu")), OLTC_BAND_PU, col("oltc_band_pu"))
         lower = np.where(flag, vm_set - band / 2, np.nan)
