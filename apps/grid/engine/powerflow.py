@@ -512,7 +512,8 @@ def run_time_series(model: NetworkModel, injections: Injections, *, threading: i
                     chunk_steps: int = DEFAULT_CHUNK_STEPS, keep_flows: bool = True,
                     tolerance_pu: float = DEFAULT_TOLERANCE_PU,
                     max_iterations: int = DEFAULT_MAX_ITERATIONS,
-                    method: str = "auto", regulate: bool = True) -> PowerFlowResult:
+                    method: str = "auto", regulate: bool = True,
+                    target_shift_pu: np.ndarray | None = None) -> PowerFlowResult:
     """Time-series power flow: T steps of injections -> voltages, loading, flows, exchanges.
 
     Parameters:
@@ -525,6 +526,8 @@ def run_time_series(model: NetworkModel, injections: Injections, *, threading: i
         method: see :func:`solve_batch` (default ``"auto"``).
         regulate: let the on-load tap changers the net declares regulate (default); False holds
             every tap at its ``tap_pos``. Fixed taps act either way (see :mod:`.taps`).
+        target_shift_pu: (T,) move of every OLTC's voltage target (and band) at each step, e.g.
+            -0.01 to lower the primary's target by 1 %; None keeps the targets.
 
     Returns:
         :class:`PowerFlowResult` with one row per step and the tap positions (``tap_pos``).
@@ -543,10 +546,13 @@ def run_time_series(model: NetworkModel, injections: Injections, *, threading: i
             "load_p", "load_q", "sgen_p", "sgen_q", "storage_p", "storage_q")))
         update = injection_update(model, layout, chunk)
         ts = None if injections.timestamps is None else np.asarray(injections.timestamps)[start:stop]
-        solve = solve_regulated if regulate else _solve_fixed
-        parts.append(solve(model, update, stop - start, threading=threading,
-                           keep_flows=keep_flows, tolerance_pu=tolerance_pu,
-                           max_iterations=max_iterations, method=method, timestamps=ts))
+        options = dict(threading=threading, keep_flows=keep_flows, tolerance_pu=tolerance_pu,
+                       max_iterations=max_iterations, method=method, timestamps=ts)
+        if regulate:
+            shift = None if target_shift_pu is None else np.asarray(target_shift_pu, dtype=float)[start:stop]
+            parts.append(solve_regulated(model, update, stop - start, target_shift_pu=shift, **options))
+        else:
+            parts.append(_solve_fixed(model, update, stop - start, **options))
     return concat_results(parts)
 
 

@@ -264,16 +264,21 @@ def build_tap_table(net, trafo: pd.DataFrame, branch_positions: np.ndarray, hv_b
 
 # --------------------------------------------------------------------------- control law
 
-def tap_increments(taps: TapTable, vm: np.ndarray, cur: np.ndarray) -> np.ndarray:
+def tap_increments(taps: TapTable, vm: np.ndarray, cur: np.ndarray,
+                   target_shift_pu: np.ndarray | None = None) -> np.ndarray:
     """One round of ``DiscreteTapControl``: -1, 0 or +1 per step and regulated transformer.
 
     Parameters:
         taps: the tap table.
         vm: (S, n_reg) voltage at each regulated transformer's controlled bus.
         cur: (S, n_reg) current tap positions.
+        target_shift_pu: (S,) move of every OLTC's target (and band) per step, or None.
     """
     reg = taps.reg
-    lo, hi = taps.vm_lower_pu[reg], taps.vm_upper_pu[reg]
+    lo, hi = taps.vm_lower_pu[reg][None, :], taps.vm_upper_pu[reg][None, :]
+    if target_shift_pu is not None:
+        shift = np.asarray(target_shift_pu, dtype=float)[:, None]
+        lo, hi = lo + shift, hi + shift
     tmin, tmax = taps.tap_min[reg], taps.tap_max[reg]
     with np.errstate(invalid="ignore"):  # NaN voltage (failed step): no move
         low, high = vm < lo, vm > hi
@@ -360,7 +365,8 @@ def full_tap_positions(model, n_steps: int, reg_positions: np.ndarray | None = N
     return out
 
 
-def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int | None = None, **solve):
+def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int | None = None,
+                    target_shift_pu: np.ndarray | None = None, **solve):
     """:func:`.powerflow.solve_batch` with the model's OLTCs regulating (see the module doc).
 
     Parameters:
@@ -368,6 +374,8 @@ def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int
         update: batch update (``n_scenarios`` rows) or None for the set-points.
         n_scenarios: number of scenarios.
         outage: a branch position taken out of service in every scenario (N-1), or None.
+        target_shift_pu: (n_scenarios,) move of every OLTC's target per scenario (e.g. the ANM
+            lowering the primary's target against an over-voltage), or None.
         **solve: keyword arguments of ``solve_batch`` (threading, keep_flows, tolerance_pu, ...).
 
     Returns:
@@ -387,7 +395,7 @@ def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int
     if len(reg):
         ctrl = taps.controlled_bus[reg]
         for _ in range(MAX_TAP_ROUNDS):
-            inc = tap_increments(taps, result.vm_pu[:, ctrl], cur)
+            inc = tap_increments(taps, result.vm_pu[:, ctrl], cur, target_shift_pu)
             moved = np.flatnonzero((inc != 0).any(axis=1))
             if not len(moved):
                 break
