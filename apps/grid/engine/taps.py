@@ -55,6 +55,7 @@ class TapTable:
         acts: True when the tap changes the ratio (``tap_changer_type`` set, tap data present).
         regulated: True for an OLTC that regulates its controlled bus.
         controlled_bus: bus position the OLTC holds (its LV busbar), -1 when not regulated.
+        controls_lv: True when the controlled bus is the LV side (else the HV side).
         vm_lower_pu / vm_upper_pu: the band; no tap change strictly inside it.
         direction: +1 when raising the tap lowers the controlled voltage (tap on the HV side,
             voltage held on the LV side, positive step), else -1 (pandapower's
@@ -75,6 +76,7 @@ class TapTable:
     acts: np.ndarray
     regulated: np.ndarray
     controlled_bus: np.ndarray
+    controls_lv: np.ndarray
     vm_lower_pu: np.ndarray
     vm_upper_pu: np.ndarray
     direction: np.ndarray
@@ -101,7 +103,7 @@ def empty_tap_table() -> TapTable:
     z = np.zeros(0)
     return TapTable(branch=np.zeros(0, dtype=np.int64), pos=z, tap_min=z, tap_max=z, neutral=z,
                     step_percent=z, acts=np.zeros(0, dtype=bool), regulated=np.zeros(0, dtype=bool),
-                    controlled_bus=np.zeros(0, dtype=np.int64), vm_lower_pu=z, vm_upper_pu=z,
+                    controlled_bus=np.zeros(0, dtype=np.int64), controls_lv=np.zeros(0, dtype=bool), vm_lower_pu=z, vm_upper_pu=z,
                     direction=z, params={name: np.zeros((0, 0)) for name in PARAM_NAMES})
 
 
@@ -257,7 +259,7 @@ def build_tap_table(net, trafo: pd.DataFrame, branch_positions: np.ndarray, hv_b
     return TapTable(
         branch=np.asarray(branch_positions, dtype=np.int64), pos=pos, tap_min=tap_min, tap_max=tap_max,
         neutral=neutral, step_percent=step, acts=acts, regulated=regulated,
-        controlled_bus=np.where(regulated, controlled, -1).astype(np.int64),
+        controlled_bus=np.where(regulated, controlled, -1).astype(np.int64), controls_lv=side != "hv",
         vm_lower_pu=np.where(regulated, lower, np.nan), vm_upper_pu=np.where(regulated, upper, np.nan),
         direction=coeff * sign, params=params, tap_lo=tap_lo)
 
@@ -365,6 +367,61 @@ def full_tap_positions(model, n_steps: int, reg_positions: np.ndarray | None = N
     return out
 
 
+# a jump is kept when the voltage predicted one tap back is this far outside the band (the
+# prediction from the exact voltage one tap away errs by under 3e-4 pu on SimBench MV)
+_JUMP_MARGIN_PU = 1e-3
+
+
+def _ratio_at(taps: TapTable, positions: np.ndarray) -> np.ndarray:
+    """Off-nominal ratio of each regulated transformer at ``positions`` (S, n_reg)."""
+    cols = np.clip(np.asarray(positions, dtype=np.int64) - taps.tap_lo, 0, taps.params["ratio"].shape[1] - 1)
+    return taps.params["ratio"][np.arange(len(taps.reg))[None, :], cols]
+
+
+def _scaled_voltage(taps: TapTable, vm: np.ndarray, from_pos: np.ndarray, to_pos: np.ndarray) -> np.ndarray:
+    """Controlled-bus voltage at ``to_pos`` estimated from ``vm`` at ``from_pos``: the busbar
+    follows the ratio (the LV side moves as 1 / k)."""
+    lv = taps.controls_lv[taps.reg]
+    factor = _ratio_at(taps, from_pos) / _ratio_at(taps, to_pos)
+    return np.where(lv[None, :], vm * factor, vm / factor)
+
+
+def _predict_taps(taps: TapTable, vm: np.ndarray, start: np.ndarray, shift) -> np.ndarray:
+    """Where pandapower's one-step-at-a-time control would stop, on predicted voltages."""
+    cur = np.tile(start, (len(vm), 1))
+    for _ in range(MAX_TAP_ROUNDS):
+        inc = tap_increments(taps, _scaled_voltage(taps, vm, np.broadcast_to(start, cur.shape), cur), cur, shift)
+        if not inc.any():
+            break
+        cur = cur + inc
+    return cur
+
+
+def _path_confirmed(taps: TapTable, vm: np.ndarray, final: np.ndarray, start: np.ndarray, shift,
+                    first_inc: np.ndarray) -> np.ndarray:
+    """True per row when a solve at ``final`` (exact voltages ``vm``) is where pandapower's
+    control stops too: nothing moves there, every unit moved the same number of steps in the
+    direction its exact start voltage asked for (lockstep, as the controller does), and one
+    step back every unit was still outside its band by a margin on the side it moved away from."""
+    stay = ~(tap_increments(taps, vm, final, shift) != 0).any(axis=1)
+    steps = final - start[None, :]
+    moved = steps != 0
+    lockstep = (np.abs(steps) == np.abs(steps[:, :1])).all(axis=1) & moved.all(axis=1) \
+        & (np.sign(steps) == first_inc).all(axis=1)
+    back = final - np.sign(steps)
+    vm_back = _scaled_voltage(taps, vm, final, back)
+    reg = taps.reg
+    lo, hi = taps.vm_lower_pu[reg][None, :], taps.vm_upper_pu[reg][None, :]
+    if shift is not None:
+        lo, hi = lo + np.asarray(shift)[:, None], hi + np.asarray(shift)[:, None]
+    # raising the tap lowers the voltage when direction == 1: a unit that moved up was above the band
+    went_down_in_v = np.sign(steps) * taps.direction[reg][None, :] > 0
+    outside = np.where(went_down_in_v, vm_back > hi + _JUMP_MARGIN_PU, vm_back < lo - _JUMP_MARGIN_PU)
+    first_step = np.abs(steps) == 1  # one step back is the start, whose exact voltage moved it
+    ok_units = ~moved | first_step | outside
+    return stay & lockstep & ok_units.all(axis=1)
+
+
 def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int | None = None,
                     target_shift_pu: np.ndarray | None = None, **solve):
     """:func:`.powerflow.solve_batch` with the model's OLTCs regulating (see the module doc).
@@ -394,6 +451,49 @@ def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int
     rounds = 1
     if len(reg):
         ctrl = taps.controlled_bus[reg]
+
+        def solve_rows(rows: np.ndarray, configs: np.ndarray) -> dict:
+            """Solve ``rows`` at their tap ``configs``; row -> (part, position in part)."""
+            out = {}
+            unique, inverse = np.unique(configs, axis=0, return_inverse=True)
+            for g, cfg in enumerate(unique):
+                sel = rows[inverse.ravel() == g]
+                sub = None if update is None else {k: v[sel] for k, v in update.items()}
+                part = solve_batch(model, sub, len(sel), pgm=_pgm_for(model, tuple(int(v) for v in cfg), outage),
+                                   **solve)
+                out.update({int(row): (part, i) for i, row in enumerate(sel)})
+            return out
+
+        def keep(solved: dict, rows) -> None:
+            for row in rows:
+                part, i = solved[int(row)]
+                for name in _ROW_FIELDS:
+                    target = getattr(result, name)
+                    if target is not None:
+                        target[row] = getattr(part, name)[i]
+                result.messages.pop(int(row), None)
+                if i in part.messages:
+                    result.messages[int(row)] = part.messages[i]
+
+        # jump: predict where the step-by-step control ends, solve there once and keep the rows
+        # whose outcome is provably the same as pandapower's path; the rest take the steps
+        inc = tap_increments(taps, result.vm_pu[:, ctrl], cur, target_shift_pu)
+        moving = np.flatnonzero((inc != 0).any(axis=1))
+        if len(moving):
+            shift = None if target_shift_pu is None else np.asarray(target_shift_pu, dtype=float)[moving]
+            guess = _predict_taps(taps, result.vm_pu[moving][:, ctrl], start, shift)
+            far = (np.abs(guess - start) >= 2).any(axis=1)  # one step: the plain loop costs the same
+            jumped = moving[far]
+            if len(jumped):
+                rounds += 1
+                guess_of = dict(zip(moving.tolist(), guess))
+                configs = np.array([guess_of[int(r)] for r in jumped])
+                solved = solve_rows(jumped, configs)
+                vm_new = np.array([solved[int(r)][0].vm_pu[solved[int(r)][1], ctrl] for r in jumped])
+                shift_j = None if target_shift_pu is None else np.asarray(target_shift_pu, dtype=float)[jumped]
+                ok = _path_confirmed(taps, vm_new, configs, start, shift_j, inc[jumped])
+                keep(solved, jumped[ok])
+                cur[jumped[ok]] = configs[ok]
         for _ in range(MAX_TAP_ROUNDS):
             inc = tap_increments(taps, result.vm_pu[:, ctrl], cur, target_shift_pu)
             moved = np.flatnonzero((inc != 0).any(axis=1))
@@ -401,20 +501,7 @@ def solve_regulated(model, update: dict | None, n_scenarios: int, *, outage: int
                 break
             rounds += 1
             cur[moved] += inc[moved]
-            configs, inverse = np.unique(cur[moved], axis=0, return_inverse=True)
-            for g, cfg in enumerate(configs):
-                sel = moved[inverse.ravel() == g]
-                sub = None if update is None else {k: v[sel] for k, v in update.items()}
-                part = solve_batch(model, sub, len(sel), pgm=_pgm_for(model, tuple(int(v) for v in cfg), outage),
-                                   **solve)
-                for name in _ROW_FIELDS:
-                    target = getattr(result, name)
-                    if target is not None:
-                        target[sel] = getattr(part, name)
-                for i, row in enumerate(sel):
-                    result.messages.pop(int(row), None)
-                    if i in part.messages:
-                        result.messages[int(row)] = part.messages[i]
+            keep(solve_rows(moved, cur[moved]), moved)
     result.tap_pos = full_tap_positions(model, n_scenarios, cur)
     result.extra["tap_rounds"] = rounds
     return result
