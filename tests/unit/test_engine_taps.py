@@ -117,3 +117,20 @@ def test_simbench_mv_with_taps_and_control_matches_pandapower(mv_net):
     report = cross_check(model, net, injections, steps=np.array([0, 40, 52, 80]))
     assert report.tap_mismatches == 0 and report.taps_moved >= 1
     assert report.max_dv_pu < 1e-4 and report.max_dloading_pct < 0.1
+
+
+def test_a_lowered_target_moves_the_band_and_n1_cases_regulate_too():
+    from apps.grid.engine import run_scenarios
+
+    net, model, injections = _primary_with_pv()
+    busbar = int(model.taps.controlled_bus[0])
+    lowered = run_time_series(model, injections, target_shift_pu=np.full(96, -0.03))
+    lower, upper = OLTC_VM_SET_PU - 0.03 - OLTC_BAND_PU / 2, OLTC_VM_SET_PU - 0.03 + OLTC_BAND_PU / 2
+    assert ((lowered.vm_pu[:, busbar] > lower) & (lowered.vm_pu[:, busbar] < upper)).all()
+    # 3 % lower is about two more 1.5 % taps (one to three: the taps stop where the band begins)
+    more = lowered.tap_pos[:, 0] - run_time_series(model, injections).tap_pos[:, 0]
+    assert more.min() >= 1 and more.max() <= 3 and np.median(more) == 2
+    cases = run_scenarios(model, {"day": injections}, outages=model.line_positions[:2])
+    vm = cases.vm_pu[0, :, :, busbar]
+    ok = np.isfinite(vm)
+    assert ((vm[ok] > OLTC_VM_SET_PU - OLTC_BAND_PU / 2) & (vm[ok] < OLTC_VM_SET_PU + OLTC_BAND_PU / 2)).all()

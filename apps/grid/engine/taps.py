@@ -41,7 +41,7 @@ OLTC_BAND_PU = 0.025
 TAP_ACTS = ("Ratio", "Symmetrical", "Ideal")
 # pandapower's control loop gives up after 30 rounds (run_control max_iter); so does the engine
 MAX_TAP_ROUNDS = 30
-_PGM_CACHE_SIZE = 64
+_PGM_CACHE_SIZE = 16  # tap configurations (x outages) kept per model
 
 
 @dataclass(eq=False)
