@@ -18,6 +18,12 @@ pytestmark = [
 
 
 def test_projection_runs_on_a_worker_and_the_room_hears_it(mv_network, operator):
+    from apps.grid.models import Transformer
+
+    # a primary without voltage control, so that the sunny day raises alarms for the room to hear
+    for unit in Transformer.objects.filter(network=mv_network):
+        unit.oltc_enabled = False
+        unit.save()
     start = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC).isoformat()
     with daphne_server() as base, celery_worker():
         response, events = post_and_listen(base, operator, "/api/v1/anm/projection/",
