@@ -7,9 +7,15 @@ Run from the repository root::
 Prints each figure, its ratio to pandapower, and ends with one line::
 
     RESULT speedup_mv=... speedup_mvlv=... year_s=... n1_s=... max_dv_pu=... max_dloading_pct=...
+           taps_moved=... tap_mismatches=... oltc_rounds=...
 
 Engine times include building the model from the pandapower net (``from_pandapower``), so the
 speed-ups compare like with like: pandapower net + injections in, results out.
+
+Taps act and the primaries regulate, as the product imports SimBench (``apply_tap_defaults``:
+tap changer type "Ratio" so SimBench's tap positions act, an OLTC on each HV/MV transformer).
+pandapower runs with one ``DiscreteTapControl`` per OLTC (``run_control``) as the reference, each
+step starting from the same taps as the engine.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from apps.grid.engine import (  # noqa: E402
     run_time_series,
     simbench_profiles,
 )
+from apps.grid.engine.taps import apply_tap_defaults  # noqa: E402
 
 MV = "1-MV-rural--2-sw"
 MVLV = "1-MVLV-rural-all-2-sw"
@@ -68,6 +75,7 @@ def compare_with_timeseries(model, engine_result, reference, n):
 
 def speed_case(code: str, n_steps: int, reference_steps: int, label: str) -> tuple:
     net = simbench.get_simbench_net(code)
+    apply_tap_defaults(net)
     profiles = simbench_profiles(net)
     model = from_pandapower(net)
     # the same injection arrays go to both solvers; building them is not timed for either
@@ -84,7 +92,9 @@ def speed_case(code: str, n_steps: int, reference_steps: int, label: str) -> tup
     scaled = "" if reference_steps == n_steps else (
         f" (timed on the first {reference_steps} steps, scaled per step to {n_steps})")
     dv, dl = compare_with_timeseries(model, result, reference, reference_steps)
-    print(f"[{label}] {code}: {len(net.bus)} buses, {n_steps} steps")
+    moved = (result.tap_pos[:, model.taps.reg] != model.taps.pos[model.taps.reg]).any(axis=1)
+    print(f"[{label}] {code}: {len(net.bus)} buses, {n_steps} steps; {len(model.taps.reg)} OLTC(s), "
+          f"taps moved in {int(moved.sum())} steps, {result.extra.get('tap_rounds', 1)} power-flow rounds")
     print(f"  engine (from_pandapower + power flow): {t_engine * 1e3:9.1f} ms "
           f"= {per_step_engine * 1e3:.3f} ms/step (conversion alone {t_convert * 1e3:.1f} ms)")
     print(f"  pandapower run_timeseries:             {per_step_ref * n_steps * 1e3:9.1f} ms "
@@ -118,6 +128,13 @@ def main() -> None:
     year_s, (year_result, episodes) = timed(year)
     over = np.nanmax(year_result.vm_pu, axis=1) > 1.05
     n_violations = sum(1 for e in episodes if e.level == "violation")
+    ctrl = mv_model.taps.controlled_bus[mv_model.taps.reg]
+    busbar = year_result.vm_pu[:, ctrl]
+    year_taps = year_result.tap_pos[:, mv_model.taps.reg]
+    print(f"[year] OLTC: busbar {np.nanmin(busbar):.4f}-{np.nanmax(busbar):.4f} pu, taps "
+          f"{int(year_taps.min())}..{int(year_taps.max())}, moved in "
+          f"{(year_taps != mv_model.taps.pos[mv_model.taps.reg]).any(axis=1).mean() * 100:.1f} % of steps; "
+          f"some bus < 0.94 pu in {(np.nanmin(year_result.vm_pu, axis=1) < 0.94).mean() * 100:.1f} %")
     print(f"[year] {MV}: {year_result.n_steps} steps + constraint detection in {year_s:.2f} s "
           f"({year_s / year_result.n_steps * 1e3:.3f} ms/step); failed steps {int((~year_result.converged).sum())}; "
           f"{len(episodes)} episodes ({n_violations} violations); "
@@ -142,7 +159,7 @@ def main() -> None:
           f"{int(worst['max_unsupplied_buses'].max())}")
 
     # correctness against pandapower runpp on sampled steps
-    max_dv, max_dl = 0.0, 0.0
+    max_dv, max_dl, taps_moved, tap_mismatches = 0.0, 0.0, 0, 0
     for code, net, model, profiles in ((MV, mv_net, mv_model, mv_profiles),
                                        (MVLV, mvlv_net, mvlv_model, mvlv_profiles)):
         injections = injections_from_simbench(model, net, profiles=profiles)
@@ -151,12 +168,16 @@ def main() -> None:
               f"max|dV| {report.max_dv_pu:.2e} pu (bus {report.worst_bus}), "
               f"max|dloading| {report.max_dloading_pct:.2e} %-pt ({report.worst_branch[0]} "
               f"{report.worst_branch[1]}), NaN mismatches {report.nan_mismatches}, "
-              f"reference failures {len(report.reference_failures)} [{t_cc:.1f} s]")
+              f"reference failures {len(report.reference_failures)}, OLTC taps moved in "
+              f"{report.taps_moved} steps, tap mismatches {report.tap_mismatches} [{t_cc:.1f} s]")
+        taps_moved += report.taps_moved
+        tap_mismatches += report.tap_mismatches
         max_dv, max_dl = max(max_dv, report.max_dv_pu), max(max_dl, report.max_dloading_pct)
 
     print(f"bench wall time {time.perf_counter() - t_start:.1f} s")
     print(f"RESULT speedup_mv={speedup_mv:.1f} speedup_mvlv={speedup_mvlv:.1f} year_s={year_s:.2f} "
-          f"n1_s={n1_s:.2f} max_dv_pu={max_dv:.2e} max_dloading_pct={max_dl:.2e}")
+          f"n1_s={n1_s:.2f} max_dv_pu={max_dv:.2e} max_dloading_pct={max_dl:.2e} "
+          f"taps_moved={taps_moved} tap_mismatches={tap_mismatches} oltc_rounds={year_result.extra.get('tap_rounds', 1)}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ beat schedule does; the constraints found, and so the work, then differ from run
 For context it also times the forecast alone, the engine alone (3 × 192 steps on the cached
 partition models) and, as the reference, ``pandapower.runpp`` on a few steps of the same
 injections scaled to 3 × 192 steps (numba is not installed, so pandapower runs without it).
+Taps act and the primaries' OLTCs regulate in the projection (the engine's default); the
+reference runs pandapower with one ``DiscreteTapControl`` per OLTC (``run_control=True``), each
+step starting from the same taps.
 
 The last line is::
 
@@ -193,24 +196,40 @@ def forecast_only(network, start: dt.datetime, repeat: int) -> float:
     return statistics.median(times)
 
 
-def engine_only(network, run, repeat: int) -> tuple[float, int]:
+def engine_only(network, run, repeat: int) -> tuple[float, int, dict]:
     """3 cases x steps through the engine on the cached partition models (injections built
-    from the run's forecast, power flow with flows kept, as the projection does)."""
+    from the run's forecast, power flow with flows kept, as the projection does). Also returns
+    what the OLTCs did: steps where a tap moved, the tap range and the busbar voltage range."""
+    import numpy as np
+
     from apps.anm import projection as proj
     from apps.grid.engine import injections_from_profiles, run_time_series
 
     bundle = proj.bundle_for(network, run.inputs)
     models = [proj.partition_model(network, part["busbars"])[0] for part in proj.partitions(network)]
     times = []
-    for _ in range(repeat):
+    taps = {"oltcs": 0, "steps": 0, "moved": 0, "taps": set(), "busbar": [np.inf, -np.inf], "over_105": 0}
+    for k in range(repeat):
         with clock() as c:
-            for model in models:
-                for generation, demand in proj.CASES.values():
-                    run_time_series(model, injections_from_profiles(
-                        model, bundle.scenario(generation=generation, demand=demand),
-                        timestamps=bundle.valid_times.to_numpy()))
+            results = [(model, run_time_series(model, injections_from_profiles(
+                model, bundle.scenario(generation=generation, demand=demand),
+                timestamps=bundle.valid_times.to_numpy())))
+                for model in models for generation, demand in proj.CASES.values()]
         times.append(c["s"])
-    return statistics.median(times), sum(len(m.buses) for m in models)
+        if k == 0:
+            for model, result in results:
+                reg = model.taps.reg
+                taps["steps"] += result.n_steps
+                taps["over_105"] += int((np.nanmax(result.vm_pu, axis=1) > 1.05).sum())
+                if not len(reg):
+                    continue
+                taps["oltcs"] = max(taps["oltcs"], len(reg))
+                positions = result.tap_pos[:, reg]
+                taps["moved"] += int((positions != model.taps.pos[reg]).any(axis=1).sum())
+                taps["taps"].update(int(v) for v in np.unique(positions))
+                vm = result.vm_pu[:, model.taps.controlled_bus[reg]]
+                taps["busbar"] = [min(taps["busbar"][0], float(np.nanmin(vm))), max(taps["busbar"][1], float(np.nanmax(vm)))]
+    return statistics.median(times), sum(len(m.buses) for m in models), taps
 
 
 def pandapower_reference(network, run, steps: int) -> tuple[float, float]:
@@ -220,7 +239,7 @@ def pandapower_reference(network, run, steps: int) -> tuple[float, float]:
 
     from apps.anm import projection as proj
     from apps.grid.engine import from_pandapower, injections_from_profiles, reference_options
-    from apps.grid.engine.reference import set_injections
+    from apps.grid.engine.reference import add_tap_controllers, reset_taps, set_injections
     from apps.grid.selectors import network_net
 
     net = copy.deepcopy(network_net(network))
@@ -228,11 +247,14 @@ def pandapower_reference(network, run, steps: int) -> tuple[float, float]:
     bundle = proj.bundle_for(network, run.inputs)
     injections = injections_from_profiles(model, bundle.profiles("p50"), n_steps=steps)
     options = reference_options(model)
+    if add_tap_controllers(net, model):
+        options["run_control"] = True  # the OLTCs regulate, as in the engine
     set_injections(net, model, injections, 0)
     pp.runpp(net, **options)  # warm-up (pandapower's first call builds its lookups)
     spent = 0.0
     for step in range(steps):
         set_injections(net, model, injections, step)  # not timed: only the power flows are
+        reset_taps(net, model)
         t0 = time.perf_counter()
         pp.runpp(net, **options)
         spent += time.perf_counter() - t0
@@ -274,18 +296,22 @@ def measure(label: str, network, user, start: dt.datetime, args, stages: Stages)
           f"{median_run['s'] - accounted:6.2f} s")
 
     f_s = forecast_only(network, start + dt.timedelta(hours=6), args.repeat)
-    e_s, n_bus = engine_only(network, run, args.repeat)
+    e_s, n_bus, taps = engine_only(network, run, args.repeat)
     ref_steps = args.reference_steps_demo if label == "demo" else args.reference_steps_mv
     per_step, ref_s = pandapower_reference(network, run, ref_steps)
     warm_median = statistics.median(warm_s)
     print(f"  forecast only (forecast_injections, median of {args.repeat}): {f_s:6.2f} s")
     print(f"  engine only (3 x {run.steps} steps, {n_bus} buses in partitions, median of {args.repeat}): {e_s:6.2f} s "
           f"= {e_s / (3 * run.steps) * 1e3:.2f} ms/step")
+    if taps["oltcs"]:
+        print(f"  OLTC (engine, 3 cases): {taps['oltcs']} regulating unit(s) per primary; taps moved in {taps['moved']} of "
+              f"{taps['steps']} steps, positions {sorted(taps['taps'])}, busbar {taps['busbar'][0]:.4f}-{taps['busbar'][1]:.4f} pu; "
+              f"some bus > 1.05 pu in {taps['over_105'] / taps['steps'] * 100:.1f} % of steps")
     print(f"  reference: pandapower.runpp {per_step * 1e3:.1f} ms/step (timed on {ref_steps} steps) "
           f"-> {ref_s:.1f} s for 3 x {run.steps} steps")
     print(f"  ratios: engine {ref_s / e_s:.0f}x faster than runpp; the whole projection run (warm) "
           f"{ref_s / warm_median:.1f}x faster than runpp's power flows alone")
-    return {"cold": cold["s"], "warm": warm_median, "ratio": ref_s / warm_median, "summary": summary}
+    return {"cold": cold["s"], "warm": warm_median, "ratio": ref_s / warm_median, "summary": summary, "taps": taps}
 
 
 def main() -> None:
@@ -338,7 +364,8 @@ def main() -> None:
         print(f"RESULT demo_s={demo['warm']:.2f} mv_s={mv['warm']:.2f} "
               f"demo_cold_s={demo['cold']:.2f} mv_cold_s={mv['cold']:.2f} "
               f"demo_vs_runpp={demo['ratio']:.1f} mv_vs_runpp={mv['ratio']:.1f} "
-              f"mv_locations={d['mv_locations']} export_locations={d['export_locations']} lv_locations={d['lv_locations']}")
+              f"mv_locations={d['mv_locations']} export_locations={d['export_locations']} lv_locations={d['lv_locations']} "
+              f"demo_taps_moved={demo['taps']['moved']}/{demo['taps']['steps']}")
     finally:
         if not args.var_dir:
             shutil.rmtree(var_dir, ignore_errors=True)

@@ -437,8 +437,9 @@ def _confirm(model, locations: LocationMap, limits: ConstraintLimits, injections
     """Apply every plan of one case at once — generators' reactive power at 0.95 power factor,
     flexibility as the headroom dispatched it, then curtailment (one generator curtailed by the
     most any constraint asks of it in each interval) — re-solve the affected steps, and say
-    whether each constraint clears. A move of the primary's voltage target is applied to the
-    re-solved MV voltages as the uniform shift it is (the engine holds the target fixed)."""
+    whether each constraint clears. A move of the primary's voltage target is re-solved with the
+    OLTCs regulating to the lowered target (taps move in whole steps, so a small move may change
+    nothing)."""
     first = min(rep.start for _, rep, _, _, _ in items)
     last = max(rep.end for _, rep, _, _, _ in items) + 1
     span = last - first
@@ -476,10 +477,14 @@ def _confirm(model, locations: LocationMap, limits: ConstraintLimits, injections
         for idx, values in changes.items():
             # sgen: curtailment lowers output; load/storage: + consumes more
             target[:, columns[element][idx]] += -values if element == "sgen" else values
-    result = run_time_series(model, Injections(**arrays))
-    if shift.any():
-        mv = model.buses.vn_kv >= 1.0
-        result.vm_pu = result.vm_pu - np.where(mv[None, :], shift[:, None], 0.0)
+    if shift.any() and len(model.taps.reg):
+        # the OLTCs regulate to the lowered target: the busbar moves by whole tap steps
+        result = run_time_series(model, Injections(**arrays), target_shift_pu=-shift)
+    else:
+        result = run_time_series(model, Injections(**arrays))
+        if shift.any():  # no regulating transformer in the model: the move as a uniform shift
+            mv = model.buses.vn_kv >= 1.0
+            result.vm_pu = result.vm_pu - np.where(mv[None, :], shift[:, None], 0.0)
     still = group_by_location(detect_constraints(result, _slice_limits(limits, first, last), voltage_relief=False),
                               result, locations, join_gap_steps=JOIN_GAP_STEPS)
     left = {(e.key, e.start + first, e.end + first) for e in still if e.level == "violation"}

@@ -14,6 +14,7 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from .engine.taps import tap_defaults
 from .models import (
     Bus,
     DERAsset,
@@ -251,6 +252,9 @@ def import_net(network: Network, net) -> dict[str, int]:
         )
         for idx, r in net.line.iterrows()
     ], batch_size=2000)
+    # taps act (SimBench leaves tap_changer_type empty, so pandapower would skip its tap_pos) and
+    # the primaries' on-load tap changers regulate their MV busbar: see docs/engine.md
+    taps = tap_defaults(net) if len(net.trafo) else None
     Transformer.objects.bulk_create([
         Transformer(
             network=network, pp_index=int(idx), name=_s(r.get("name")), std_type=_s(r.get("std_type")),
@@ -261,7 +265,9 @@ def import_net(network: Network, net) -> dict[str, int]:
             tap_side=_s(r.get("tap_side")), tap_neutral=_f(r.get("tap_neutral")), tap_min=_f(r.get("tap_min")),
             tap_max=_f(r.get("tap_max")), tap_step_percent=_f(r.get("tap_step_percent")),
             tap_step_degree=_f(r.get("tap_step_degree")), tap_pos=_f(r.get("tap_pos")),
-            tap_changer_type=_s(r.get("tap_changer_type")), parallel=_i(r.get("parallel"), 1),
+            tap_changer_type=_s(taps.at[idx, "tap_changer_type"]), parallel=_i(r.get("parallel"), 1),
+            oltc_enabled=bool(taps.at[idx, "oltc_control"]), oltc_vm_set_pu=_f(taps.at[idx, "oltc_vm_set_pu"]),
+            oltc_band_pu=_f(taps.at[idx, "oltc_band_pu"]),
             df=_f(r.get("df"), 1.0), in_service=_b(r.get("in_service")),
             max_loading_percent=_f(r.get("max_loading_percent")), subnet=_s(r.get("subnet")),
             volt_level=_i(r.get("voltLvl")),
@@ -478,6 +484,10 @@ def export_net(network: Network) -> pp.pandapowerNet:
             index=_index([t.pp_index for t in trafos]),
             max_loading_percent=[100.0 if t.max_loading_percent is None else t.max_loading_percent for t in trafos],
         )
+        # the engine reads these columns (apps.grid.engine.taps); pandapower ignores them
+        net.trafo["oltc_control"] = [t.oltc_enabled for t in trafos]
+        net.trafo["oltc_vm_set_pu"] = col("oltc_vm_set_pu")
+        net.trafo["oltc_band_pu"] = col("oltc_band_pu")
     switches = list(Switch.objects.filter(network=network).order_by("pp_index"))
     if switches:
         pp.create_switches(

@@ -68,6 +68,17 @@ def open_alarms(network) -> list[Alarm]:
     return list(Alarm.objects.filter(network=network).exclude(state=Alarm.State.CLEARED).order_by("key"))
 
 
+def without_oltc(network) -> None:
+    """A primary without voltage control: the busbar floats with the source, no target move is
+    on offer, and the sunny day needs curtailment."""
+    from apps.grid.models import Transformer
+
+    for unit in Transformer.objects.filter(network=network):
+        unit.oltc_enabled = False
+        unit.save()  # bumps the revision: the partition model is rebuilt
+    network.refresh_from_db()
+
+
 def violation_keys(run: ProjectionRun) -> set[str]:
     return {e.key for e in run.episodes.filter(level="violation")}
 
@@ -75,6 +86,7 @@ def violation_keys(run: ProjectionRun) -> set[str]:
 # --- one run -----------------------------------------------------------------------------------
 
 def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv_network, operator):
+    without_oltc(mv_network)  # the default OLTC is tested below
     run = project(mv_network, operator)
     study = run.study
     assert study.kind == "projection" and study.progress == 100
@@ -172,6 +184,19 @@ def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv
     assert any(e.confirmed for e in curtailed if e.uncleared_mw == 0)
     coverable = [e for e in violations if e.coverable]
     assert coverable and not any(e.curtailment for e in coverable)  # flexibility first, curtailment last
+
+
+def test_default_oltc_target_regulates_and_lowers_mv_voltages(mv_network, operator):
+    from apps.grid.models import Transformer
+
+    assert all(t.oltc_enabled and t.oltc_vm_set_pu == 1.0 for t in Transformer.objects.filter(network=mv_network))
+    model, _ = proj.partition_model(mv_network, proj.partitions(mv_network)[0]["busbars"])
+    assert len(model.taps.reg) == 2  # both 110/20 kV units regulate in the projection's model
+    run = project(mv_network, operator)
+    over = [e for e in run.episodes.filter(level="violation", voltage_level="mv", kind="overvoltage")]
+    # holding the busbar at 1.00 pu (not floating at the source's 1.025) keeps the MV feeders
+    # within about a tap step of the limit: every over-voltage left is within reach of flexibility
+    assert all(e.peak_value < 1.06 + 0.015 and e.coverable for e in over)
 
 
 def n_steps(episode) -> int:
@@ -321,7 +346,7 @@ def _curtailment_facts(network, rule: str):
     """Run the sunny projection under ``rule``; per curtailed episode the plan, with each
     generator's forecast output (in the episode's case) over the episode's intervals."""
     Network.objects.filter(pk=network.pk).update(curtailment_rule=rule)
-    network.refresh_from_db()
+    without_oltc(network)
     run = project(network, None)
     assert run.inputs["curtailment_rule"] == rule
     bundle = proj.bundle_for(network, run.inputs)

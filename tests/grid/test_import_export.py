@@ -32,10 +32,28 @@ def test_mv_roundtrip_gives_the_same_power_flow(mv_network, mv_net):
 def test_full_mvlv_roundtrip_gives_the_same_power_flow():
     import simbench
 
+    from apps.grid.engine.taps import apply_tap_defaults
+
     reference = simbench.get_simbench_net("1-MVLV-rural-all-2-sw")
+    apply_tap_defaults(reference)  # SimBench's tap positions act, as the import makes them
     network = network_import_simbench(code="1-MVLV-rural-all-2-sw")
     assert Bus.objects.filter(network=network).count() == len(reference.bus)
-    assert _max_dv(reference, export_net(network)) <= 1e-9
+    exported = export_net(network)
+    assert _max_dv(reference, exported) <= 1e-9
+    columns = ["tap_pos", "tap_min", "tap_max", "tap_neutral", "tap_step_percent", "tap_side", "tap_changer_type"]
+    assert exported.trafo[columns].equals(reference.trafo.loc[exported.trafo.index, columns].astype(exported.trafo[columns].dtypes))
+    assert set(exported.trafo.tap_pos) == {-1.0, 0.0, 1.0}  # SimBench's MV/LV units at ±1 x 2.5 %
+    # OLTC on the two 110/20 kV units only, at the documented default target and band
+    oltc = exported.trafo[exported.trafo.oltc_control]
+    assert sorted(oltc.vn_lv_kv) == [20.0, 20.0] and (oltc.oltc_vm_set_pu == 1.0).all() and (oltc.oltc_band_pu == 0.025).all()
+
+
+def test_import_makes_simbench_taps_act(mv_network):
+    from apps.grid.models import Transformer
+
+    units = Transformer.objects.filter(network=mv_network)
+    assert all(t.tap_changer_type == "Ratio" and t.oltc_enabled for t in units)  # 110/20 kV primaries
+    assert {(t.tap_min, t.tap_max, t.tap_step_percent, t.tap_side) for t in units} == {(-9.0, 9.0, 1.5, "hv")}
 
 
 def test_import_derives_substations_feeders_and_profiles(mv_network, mv_net):

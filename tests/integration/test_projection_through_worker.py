@@ -17,9 +17,22 @@ pytestmark = [
 ]
 
 
-def test_projection_runs_on_a_worker_and_the_room_hears_it(mv_network, operator):
+@pytest.fixture
+def mv_network_without_oltc(mv_network):
+    """A primary without voltage control, so that the sunny day raises alarms (with its OLTC on,
+    the MV network's sunny June day has none)."""
+    from apps.grid.models import Transformer
+
+    for unit in Transformer.objects.filter(network=mv_network):
+        unit.oltc_enabled = False
+        unit.save()
+    return mv_network
+
+
+def test_projection_runs_on_a_worker_and_the_room_hears_it(mv_network_without_oltc, operator):
     from apps.anm.services import projection_request
 
+    mv_network = mv_network_without_oltc
     start = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
     with daphne_server() as base, celery_worker():
         # A sunny June interval replayed as the live projection, so that it raises alarms.
@@ -35,7 +48,8 @@ def test_projection_runs_on_a_worker_and_the_room_hears_it(mv_network, operator)
     assert kinds.count("alarm.raised") == Alarm.objects.filter(network=mv_network).count() > 0
 
 
-def test_a_what_if_projection_through_the_api_leaves_the_live_one_and_its_alarms_alone(mv_network, operator):
+def test_a_what_if_projection_through_the_api_leaves_the_live_one_and_its_alarms_alone(mv_network_without_oltc, operator):
+    mv_network = mv_network_without_oltc
     start = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC).isoformat()  # not now: a replay, so a what-if
     with daphne_server() as base, celery_worker():
         response, events = post_and_listen(base, operator, "/api/v1/anm/projection/",

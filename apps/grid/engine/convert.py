@@ -31,6 +31,7 @@ from .model import (
     ShuntTable,
     SourceTable,
 )
+from .taps import TapTable, build_tap_table, empty_tap_table
 from .topology import derive_feeders, fuse_buses, primary_transformers, supplied_buses
 
 SQRT3 = math.sqrt(3.0)
@@ -98,6 +99,7 @@ def from_pandapower(net, *, trafo_model: str = "t", calculate_voltage_angles: bo
         storages=_injection_table(net, "storage", bus_pos, buses),
         shunts=_shunt_table(net, bus_pos, buses),
     )
+    model.taps = _tap_table(net, bus_pos, buses, branches, sources, trafo_model, calculate_voltage_angles)
     model.feeders = derive_feeders(buses, branches)
     model.primary_trafos = primary_transformers(buses, branches, sources)
     return model
@@ -322,21 +324,21 @@ def _wye_delta(r, x, g, b, r_ratio, x_ratio):
     return r, x, g, b
 
 
-def _trafo_branches(net, bus_pos: pd.Series, buses: BusTable, trafo_model: str,
-                    calculate_voltage_angles: bool) -> dict:
-    trafo = _table(net, "trafo")
-    n = len(trafo)
-    if n == 0:
-        return {}
-    if (trafo["df"].to_numpy(dtype=float) <= 0).any():
-        raise UnsupportedElementError("transformer rating factor df must be positive")
-    hb = bus_pos.loc[trafo["hv_bus"].to_numpy()].to_numpy()
-    lb = bus_pos.loc[trafo["lv_bus"].to_numpy()].to_numpy()
-    vn_hv_bus, vn_lv_bus = buses.vn_kv[hb], buses.vn_kv[lb]
-    sn_net = float(net.sn_mva)
+def trafo_electrical(trafo: pd.DataFrame, vn_hv_bus: np.ndarray, vn_lv_bus: np.ndarray, sn_net: float,
+                     trafo_model: str, calculate_voltage_angles: bool) -> dict:
+    """Pi parameters of transformers at their ``tap_pos`` (referred to the LV bus voltage).
+
+    Parameters:
+        trafo: rows of ``net.trafo`` (the tap columns decide the ratio and impedance).
+        vn_hv_bus / vn_lv_bus: nominal voltages of the HV / LV buses.
+        sn_net: the net's base power.
+        trafo_model, calculate_voltage_angles: as in :func:`from_pandapower`.
+
+    Returns:
+        Dict of arrays ``r_ohm, x_ohm, g_s, b_s, ratio, shift_rad``.
+    """
     sn = trafo["sn_mva"].to_numpy(dtype=float)
     parallel = trafo["parallel"].to_numpy(dtype=float)
-    df = trafo["df"].to_numpy(dtype=float)
     vn_lv_rated = trafo["vn_lv_kv"].to_numpy(dtype=float)
 
     vnh, vnl, shift = _tap_adjusted_voltages(trafo, calculate_voltage_angles)
@@ -361,6 +363,28 @@ def _trafo_branches(net, bus_pos: pd.Series, buses: BusTable, trafo_model: str,
         r_ratio = _col(trafo, "leakage_resistance_ratio_hv", 0.5)
         x_ratio = _col(trafo, "leakage_reactance_ratio_hv", 0.5)
         r_pu, x_pu, g_pu, b_pu = _wye_delta(r_pu, x_pu, g_pu, b_pu, r_ratio, x_ratio)
+    return dict(r_ohm=r_pu * base_z, x_ohm=x_pu * base_z, g_s=g_pu / base_z, b_s=b_pu / base_z,
+                ratio=ratio, shift_rad=np.deg2rad(shift))
+
+
+
+def _trafo_branches(net, bus_pos: pd.Series, buses: BusTable, trafo_model: str,
+                    calculate_voltage_angles: bool) -> dict:
+    trafo = _table(net, "trafo")
+    n = len(trafo)
+    if n == 0:
+        return {}
+    if (trafo["df"].to_numpy(dtype=float) <= 0).any():
+        raise UnsupportedElementError("transformer rating factor df must be positive")
+    hb = bus_pos.loc[trafo["hv_bus"].to_numpy()].to_numpy()
+    lb = bus_pos.loc[trafo["lv_bus"].to_numpy()].to_numpy()
+    vn_hv_bus, vn_lv_bus = buses.vn_kv[hb], buses.vn_kv[lb]
+    sn = trafo["sn_mva"].to_numpy(dtype=float)
+    parallel = trafo["parallel"].to_numpy(dtype=float)
+    df = trafo["df"].to_numpy(dtype=float)
+    vn_lv_rated = trafo["vn_lv_kv"].to_numpy(dtype=float)
+    electrical = trafo_electrical(trafo, vn_hv_bus, vn_lv_bus, float(net.sn_mva), trafo_model,
+                                  calculate_voltage_angles)
 
     hv_open, lv_open = _open_ends(net, "t", trafo, "hv_bus")
     rating = sn * parallel * df
@@ -372,13 +396,28 @@ def _trafo_branches(net, bus_pos: pd.Series, buses: BusTable, trafo_model: str,
         in_service=trafo["in_service"].to_numpy(dtype=bool),
         from_closed=~hv_open & buses.in_service[hb],
         to_closed=~lv_open & buses.in_service[lb],
-        r_ohm=r_pu * base_z, x_ohm=x_pu * base_z, g_s=g_pu / base_z, b_s=b_pu / base_z,
-        ratio=ratio, shift_rad=np.deg2rad(shift),
+        **electrical,
         i_max_ka=np.full(n, np.nan), sn_mva=rating, rating_mva=rating,
         loading_per_ka_from=SQRT3 * trafo["vn_hv_kv"].to_numpy(dtype=float) * 100.0 / rating,
         loading_per_ka_to=SQRT3 * vn_lv_rated * 100.0 / rating,
         vn_from_kv=vn_hv_bus, vn_to_kv=vn_lv_bus,
     )
+
+
+def _tap_table(net, bus_pos: pd.Series, buses: BusTable, branches: BranchTable, sources: SourceTable,
+               trafo_model: str, calculate_voltage_angles: bool) -> TapTable:
+    trafo = _table(net, "trafo")
+    if not len(trafo):
+        return empty_tap_table()
+    hb = bus_pos.loc[trafo["hv_bus"].to_numpy()].to_numpy()
+    lb = bus_pos.loc[trafo["lv_bus"].to_numpy()].to_numpy()
+
+    def electrical(rows: pd.DataFrame, which: np.ndarray) -> dict:
+        return trafo_electrical(rows, buses.vn_kv[hb[which]], buses.vn_kv[lb[which]], float(net.sn_mva),
+                                trafo_model, calculate_voltage_angles)
+
+    return build_tap_table(net, trafo, np.flatnonzero(branches.kind == BRANCH_TRAFO), hb, lb,
+                           sources.bus[sources.in_service], electrical)
 
 
 def _concat_branches(*parts: dict) -> BranchTable:

@@ -216,6 +216,7 @@ class NetworkModel:
         feeders: feeders derived from topology.
         primary_trafos: branch positions of the transformers between the source and the rest of
             the network (the primary substation).
+        taps: tap changers of the transformers, fixed and regulating (:class:`.taps.TapTable`).
     """
 
     name: str
@@ -231,7 +232,14 @@ class NetworkModel:
     shunts: ShuntTable
     feeders: list[Feeder] = field(default_factory=list)
     primary_trafos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    taps: "TapTable" = None  # noqa: F821 (set by from_pandapower; see .taps)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if self.taps is None:
+            from .taps import empty_tap_table
+
+            self.taps = empty_tap_table()
 
     @property
     def line_positions(self) -> np.ndarray:

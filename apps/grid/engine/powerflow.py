@@ -167,6 +167,8 @@ class PowerFlowResult:
         primary_p_mw, primary_q_mvar: (T,) power through the primary transformers at their HV
             side, summed; negative = reverse flow into the upstream grid.
         timestamps: optional (T,) labels copied from the injections.
+        tap_pos: (T, n_trafo) tap position of every transformer (``trafo_positions`` order) at
+            each step: fixed taps, and where an OLTC regulates, the tap it settled on.
     """
 
     model: NetworkModel
@@ -189,6 +191,7 @@ class PowerFlowResult:
     primary_q_mvar: np.ndarray
     timestamps: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
+    tap_pos: np.ndarray | None = None
 
     @property
     def n_steps(self) -> int:
@@ -494,20 +497,23 @@ def concat_results(parts: list[PowerFlowResult]) -> PowerFlowResult:
         return None if values[0] is None else np.concatenate(values)
 
     ts = None if first.timestamps is None else np.concatenate([p.timestamps for p in parts])
+    taps = None if first.tap_pos is None else np.concatenate([p.tap_pos for p in parts])
     return PowerFlowResult(
         model=first.model, status=stack("status"), messages=messages,
         **{name: stack(name) for name in (
             "vm_pu", "va_degree", "loading_percent", "p_from_mw", "q_from_mvar", "p_to_mw",
             "q_to_mvar", "i_from_ka", "i_to_ka", "source_p_mw", "source_q_mvar", "feeder_p_mw",
             "feeder_q_mvar", "primary_p_mw", "primary_q_mvar")},
-        timestamps=ts)
+        timestamps=ts, tap_pos=taps,
+        extra={"tap_rounds": max(p.extra.get("tap_rounds", 1) for p in parts)} if "tap_rounds" in first.extra else {})
 
 
 def run_time_series(model: NetworkModel, injections: Injections, *, threading: int = DEFAULT_THREADS,
                     chunk_steps: int = DEFAULT_CHUNK_STEPS, keep_flows: bool = True,
                     tolerance_pu: float = DEFAULT_TOLERANCE_PU,
                     max_iterations: int = DEFAULT_MAX_ITERATIONS,
-                    method: str = "auto") -> PowerFlowResult:
+                    method: str = "auto", regulate: bool = True,
+                    target_shift_pu: np.ndarray | None = None) -> PowerFlowResult:
     """Time-series power flow: T steps of injections -> voltages, loading, flows, exchanges.
 
     Parameters:
@@ -518,9 +524,13 @@ def run_time_series(model: NetworkModel, injections: Injections, *, threading: i
         keep_flows: keep the (T, n_branch) p/q/i arrays.
         tolerance_pu, max_iterations: solver settings (tolerance on voltage, pu).
         method: see :func:`solve_batch` (default ``"auto"``).
+        regulate: let the on-load tap changers the net declares regulate (default); False holds
+            every tap at its ``tap_pos``. Fixed taps act either way (see :mod:`.taps`).
+        target_shift_pu: (T,) move of every OLTC's voltage target (and band) at each step, e.g.
+            -0.01 to lower the primary's target by 1 %; None keeps the targets.
 
     Returns:
-        :class:`PowerFlowResult` with one row per step.
+        :class:`PowerFlowResult` with one row per step and the tap positions (``tap_pos``).
 
     Raises:
         InputShapeError, InvalidInputError: bad injection arrays.
@@ -536,7 +546,27 @@ def run_time_series(model: NetworkModel, injections: Injections, *, threading: i
             "load_p", "load_q", "sgen_p", "sgen_q", "storage_p", "storage_q")))
         update = injection_update(model, layout, chunk)
         ts = None if injections.timestamps is None else np.asarray(injections.timestamps)[start:stop]
-        parts.append(solve_batch(model, update, stop - start, threading=threading,
-                                 keep_flows=keep_flows, tolerance_pu=tolerance_pu,
-                                 max_iterations=max_iterations, method=method, timestamps=ts))
+        options = dict(threading=threading, keep_flows=keep_flows, tolerance_pu=tolerance_pu,
+                       max_iterations=max_iterations, method=method, timestamps=ts)
+        if regulate:
+            shift = None if target_shift_pu is None else np.asarray(target_shift_pu, dtype=float)[start:stop]
+            parts.append(solve_regulated(model, update, stop - start, target_shift_pu=shift, **options))
+        else:
+            parts.append(_solve_fixed(model, update, stop - start, **options))
     return concat_results(parts)
+
+
+def _solve_fixed(model: NetworkModel, update: dict | None, n_scenarios: int, **solve) -> PowerFlowResult:
+    """``solve_batch`` with every tap held at its position (the tap positions recorded)."""
+    from .taps import full_tap_positions
+
+    result = solve_batch(model, update, n_scenarios, **solve)
+    result.tap_pos = full_tap_positions(model, n_scenarios)
+    return result
+
+
+def solve_regulated(model: NetworkModel, update: dict | None, n_scenarios: int, **solve) -> PowerFlowResult:
+    """``solve_batch`` with the model's on-load tap changers regulating (:mod:`.taps`)."""
+    from .taps import solve_regulated as _solve
+
+    return _solve(model, update, n_scenarios, **solve)

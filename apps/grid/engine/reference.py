@@ -23,6 +23,33 @@ def reference_options(model: NetworkModel) -> dict:
     return options
 
 
+def add_tap_controllers(net, model: NetworkModel) -> list[int]:
+    """Give the net one pandapower ``DiscreteTapControl`` per OLTC of the model (the reference for
+    the engine's tap regulation), replacing any it had. Returns the regulated trafo indices."""
+    from pandapower.control import DiscreteTapControl
+
+    taps = model.taps
+    if "controller" in net and len(net.controller):
+        keep = [i for i, obj in net.controller["object"].items() if not isinstance(obj, DiscreteTapControl)]
+        net.controller = net.controller.loc[keep]
+    indices = []
+    for row in taps.reg:
+        idx = int(model.branches.pp_index[taps.branch[row]])
+        side = "lv" if taps.controlled_bus[row] == model.branches.to_bus[taps.branch[row]] else "hv"
+        DiscreteTapControl(net, idx, vm_lower_pu=float(taps.vm_lower_pu[row]),
+                           vm_upper_pu=float(taps.vm_upper_pu[row]), side=side)
+        indices.append(idx)
+    return indices
+
+
+def reset_taps(net, model: NetworkModel) -> None:
+    """Put the regulated transformers back on the tap each engine step starts from."""
+    taps = model.taps
+    if len(taps.reg):
+        idx = model.branches.pp_index[taps.branch[taps.reg]]
+        net.trafo.loc[idx, "tap_pos"] = taps.pos[taps.reg]
+
+
 def set_injections(net, model: NetworkModel, injections: Injections, step: int) -> None:
     """Write one step of injections into the net's tables (``scaling`` set to 1).
 
@@ -56,6 +83,8 @@ class CrossCheckReport:
         worst_branch: ``(kind, pandapower index)`` of the branch with max_dloading_pct.
         nan_mismatches: buses that are NaN in one result only (should be 0).
         reference_failures: steps where pandapower did not converge (left out of the maxima).
+        tap_mismatches: (step, transformer) pairs where the OLTCs settled on different taps.
+        taps_moved: steps where some OLTC left its starting tap (engine).
     """
 
     steps: np.ndarray
@@ -65,6 +94,8 @@ class CrossCheckReport:
     worst_branch: tuple
     nan_mismatches: int
     reference_failures: list
+    tap_mismatches: int = 0
+    taps_moved: int = 0
 
 
 def cross_check(model: NetworkModel, net, injections: Injections, *, n_samples: int = 50,
@@ -80,7 +111,9 @@ def cross_check(model: NetworkModel, net, injections: Injections, *, n_samples: 
         seed: random seed of the sample.
 
     Returns:
-        :class:`CrossCheckReport`.
+        :class:`CrossCheckReport`. With OLTCs in the model, pandapower runs with one
+        ``DiscreteTapControl`` per OLTC (``run_control=True``), each step starting from the same
+        taps as the engine.
     """
     import pandapower as pp
 
@@ -97,17 +130,26 @@ def cross_check(model: NetworkModel, net, injections: Injections, *, n_samples: 
 
     ref_net = copy.deepcopy(net)
     options = reference_options(model)
+    regulated = add_tap_controllers(ref_net, model)
+    if regulated:
+        options["run_control"] = True
+    reg_cols = model.taps.reg
+    tap_mismatch = 0
     b = model.branches
     lines, trafos = model.line_positions, model.trafo_positions
     max_dv, max_dl, worst_bus, worst_branch, nan_mismatch = 0.0, 0.0, -1, ("", -1), 0
     failures = []
     for row, step in enumerate(steps):
         set_injections(ref_net, model, sampled, row)
+        reset_taps(ref_net, model)
         try:
             pp.runpp(ref_net, **options)
         except pp.LoadflowNotConverged:
             failures.append(int(step))
             continue
+        if regulated:
+            ref_taps = ref_net.trafo.loc[regulated, "tap_pos"].to_numpy(dtype=float)
+            tap_mismatch += int((ref_taps != engine.tap_pos[row, reg_cols]).sum())
         vm_ref = ref_net.res_bus.loc[model.buses.pp_index, "vm_pu"].to_numpy(dtype=float)
         vm = engine.vm_pu[row]
         nan_mismatch += int((np.isnan(vm) != np.isnan(vm_ref)).sum())
@@ -125,7 +167,9 @@ def cross_check(model: NetworkModel, net, injections: Injections, *, n_samples: 
             worst_branch = ("line" if worst in set(lines.tolist()) else "trafo", int(b.pp_index[worst]))
     return CrossCheckReport(steps=steps, max_dv_pu=max_dv, max_dloading_pct=max_dl,
                             worst_bus=worst_bus, worst_branch=worst_branch,
-                            nan_mismatches=nan_mismatch, reference_failures=failures)
+                            nan_mismatches=nan_mismatch, reference_failures=failures,
+                            tap_mismatches=tap_mismatch,
+                            taps_moved=int((engine.tap_pos[:, reg_cols] != model.taps.pos[reg_cols]).any(axis=1).sum()))
 
 
 def pandapower_time_series(net, model: NetworkModel, injections: Injections, *,
@@ -159,6 +203,12 @@ def pandapower_time_series(net, model: NetworkModel, injections: Injections, *,
             frame = pd.DataFrame(values[:n], columns=table.pp_index)
             ConstControl(ts_net, element=element, variable=variable, element_index=table.pp_index,
                          data_source=DFData(frame), profile_name=table.pp_index)
+    regulated = add_tap_controllers(ts_net, model)
+    if regulated:
+        # every step starts from the same taps, as in the engine (whose steps are independent)
+        start = pd.DataFrame(np.tile(model.taps.pos[model.taps.reg], (n, 1)), columns=regulated)
+        ConstControl(ts_net, element="trafo", variable="tap_pos", element_index=regulated,
+                     data_source=DFData(start), profile_name=regulated)
     writer = OutputWriter(ts_net, time_steps=range(n), output_path=None)
     writer.log_variable("res_bus", "vm_pu")
     writer.log_variable("res_line", "loading_percent")

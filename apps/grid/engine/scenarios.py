@@ -25,6 +25,7 @@ from .powerflow import (
     injection_update,
     solve_batch,
 )
+from .taps import solve_regulated
 
 BASE_CASE = -1
 
@@ -82,7 +83,8 @@ def line_outages(model: NetworkModel) -> np.ndarray:
 
 def run_scenarios(model: NetworkModel, scenarios: dict, *, outages="lines", include_base: bool = True,
                   threading: int = DEFAULT_THREADS, tolerance_pu: float = DEFAULT_TOLERANCE_PU,
-                  max_iterations: int = DEFAULT_MAX_ITERATIONS, method: str = "auto") -> ScenarioResult:
+                  max_iterations: int = DEFAULT_MAX_ITERATIONS, method: str = "auto",
+                  regulate: bool = True) -> ScenarioResult:
     """Solve every scenario under the intact network and under each single outage.
 
     Parameters:
@@ -93,6 +95,7 @@ def run_scenarios(model: NetworkModel, scenarios: dict, *, outages="lines", incl
         include_base: put the intact network first (``BASE_CASE``).
         threading: power-grid-model threading (default: one thread per core).
         tolerance_pu, max_iterations, method: solver settings, see :func:`solve_batch`.
+        regulate: on-load tap changers regulate in every case (see :mod:`.taps`).
 
     Returns:
         :class:`ScenarioResult`.
@@ -138,6 +141,7 @@ def run_scenarios(model: NetworkModel, scenarios: dict, *, outages="lines", incl
     in_service_bus = model.buses.in_service
 
     labels = []
+    regulating = regulate and len(model.taps.reg) > 0
     for c, pos in enumerate(cases):
         if pos == BASE_CASE:
             labels.append("base")
@@ -152,9 +156,12 @@ def run_scenarios(model: NetworkModel, scenarios: dict, *, outages="lines", incl
                 outage["from_status"] = 0
                 outage["to_status"] = 0
                 case_model.update(update_data={ComponentType.generic_branch: outage})
-        res = solve_batch(model, update, n_batch, threading=threading, keep_flows=False,
-                          tolerance_pu=tolerance_pu, max_iterations=max_iterations, method=method,
-                          pgm=case_model)
+        solve = dict(threading=threading, keep_flows=False, tolerance_pu=tolerance_pu,
+                     max_iterations=max_iterations, method=method)
+        if regulating:
+            res = solve_regulated(model, update, n_batch, outage=None if pos == BASE_CASE else int(pos), **solve)
+        else:
+            res = solve_batch(model, update, n_batch, pgm=case_model, **solve)
         case_status = res.status
         status[:, c] = case_status.reshape(n_sc, n_steps)
         vm[:, c] = res.vm_pu.reshape(n_sc, n_steps, -1)

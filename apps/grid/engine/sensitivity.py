@@ -143,6 +143,12 @@ def _linearise(model: NetworkModel, result: PowerFlowResult, step: int) -> _Line
     va[node[energized]] = np.deg2rad(result.va_degree[step][energized])
     V = vm * np.exp(1j * va)
 
+    if result.tap_pos is not None and len(model.taps.reg):
+        # the branches as solved at this step: regulated taps where the OLTC left them (held
+        # fixed for the linearisation: a tap changer acts over minutes, not on a small change)
+        from .taps import model_at_taps
+
+        model = model_at_taps(model, result.tap_pos[step, model.taps.reg])
     yff, yft, ytf, ytt = _branch_admittances(model)
     Y = _ybus(model, yff, yft, ytf, ytt)
     slack = np.zeros(n, dtype=bool)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .model import NetworkModel
-from .powerflow import PowerFlowResult, StepStatus, solve_batch
+from .powerflow import PowerFlowResult, StepStatus, solve_regulated
 
 
 @dataclass(eq=False)
@@ -50,12 +50,13 @@ def _keyed(index: np.ndarray, values: np.ndarray) -> dict:
     return {int(k): _clean(v) for k, v in zip(index, values)}
 
 
-def snapshot(model) -> SnapshotResult:
+def snapshot(model, *, regulate: bool = True) -> SnapshotResult:
     """Power flow of the set-points in the net (``p_mw * scaling``, ``q_mvar * scaling``, ``in_service``).
 
     Parameters:
         model: a :class:`NetworkModel`, or a pandapower net (converted with
             :func:`from_pandapower` first).
+        regulate: let on-load tap changers regulate (as ``runpp(run_control=True)``).
 
     Returns:
         :class:`SnapshotResult`.
@@ -64,7 +65,12 @@ def snapshot(model) -> SnapshotResult:
         from .convert import from_pandapower
 
         model = from_pandapower(model)
-    result = solve_batch(model, None, 1)
+    if regulate:
+        result = solve_regulated(model, None, 1)
+    else:
+        from .powerflow import _solve_fixed
+
+        result = _solve_fixed(model, None, 1)
     m = model
     status = StepStatus(int(result.status[0]))
     return SnapshotResult(
