@@ -46,6 +46,21 @@ def _episode_card(e: ConstraintEpisode) -> dict:
     }
 
 
+def _location_cards(episodes) -> list[dict]:
+    """One card per constraint location: the most severe episode's figures (episodes come
+    sorted by severity, then time), with every window the location is foreseen in."""
+    groups: dict[tuple, list[ConstraintEpisode]] = {}
+    for e in episodes:
+        groups.setdefault((e.kind, e.element, e.name, e.direction), []).append(e)
+    cards = []
+    for group in groups.values():
+        card = _episode_card(group[0])
+        card["windows"] = [{"start": e.start.isoformat(), "end": e.end.isoformat(), "peak_value": e.peak_value,
+                            "severity": e.severity} for e in sorted(group, key=lambda e: e.start)]
+        cards.append(card)
+    return cards
+
+
 def curtailment_totals(network, *, limit: int = 10) -> list[dict]:
     """Cumulative curtailment instructed per generator (MWh), largest first."""
     from django.db.models import ExpressionWrapper, F, FloatField, Sum
@@ -77,7 +92,7 @@ def projection_payload(network) -> dict:
             "age_s": (timezone.now() - run.finished_at).total_seconds(), "summary": run.summary,
             "prealarms": run.episodes.filter(level="prealarm", voltage_level="mv").count(),
         },
-        "episodes": [_episode_card(e) for e in mv[:CARDS]],
+        "episodes": _location_cards(mv)[:CARDS],
         "lv_episodes": [_episode_card(e) for e in lv[:CARDS]],
         "heatmap": heatmap_figure(run.heatmap),
         "timeline": timeline_figure(run.timeline),

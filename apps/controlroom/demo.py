@@ -16,6 +16,7 @@ from apps.accounts.models import Organisation, User
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.services import network_import_simbench
 
+from .world import DEMO_PROJECTION_START
 from .world_builder import shape_world
 
 DEMO_NETWORK_CODE = "1-MVLV-rural-all-2-sw"
@@ -135,7 +136,9 @@ def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
 
 def _first_projection(network: Network, say) -> None:
     """A new control room opens on a projection and a forecast-accuracy history, not on empty
-    pages (beat reruns the projection every 15 minutes from then on)."""
+    pages. The first projection replays the demo day's late morning as the live view, so the
+    room opens on the story of docs/demo.md whatever today's date; "Run projection now" (and
+    beat, every 15 minutes where a worker runs) projects from the real clock after it."""
     from apps.anm.models import ProjectionRun
     from apps.anm.services import projection_request
     from apps.forecasting.models import ForecastRun
@@ -146,4 +149,4 @@ def _first_projection(network: Network, say) -> None:
         forecast_backfill(network=network, days=2, every_hours=6)
     if not ProjectionRun.objects.filter(network=network).exists():
         say("Queueing the first ANM projection …")
-        projection_request(network=network)
+        projection_request(network=network, start=DEMO_PROJECTION_START, live=True)

@@ -59,7 +59,12 @@
   }
 
   function card(e) {
-    const flex = e.flex_assets.map((a) => `${esc(a.name)} (${mw(a.peak_effective_mw)})`).join(", ") || "none useful";
+    // small assets in kW, and none that would give nothing at the peak
+    const flex = e.flex_assets.filter((a) => a.peak_effective_mw >= 0.0005)
+      .map((a) => `${esc(a.name)} (${a.peak_effective_mw < 1 ? `${(a.peak_effective_mw * 1000).toFixed(0)} kW` : mw(a.peak_effective_mw)})`)
+      .join(", ") || "none useful";
+    const windows = (e.windows || []).length > 1
+      ? `<dt>Foreseen</dt><dd>${e.windows.length} windows: ${e.windows.map((w) => `${fmtTime(w.start)} – ${fmtTime(w.end)} (${value(w.peak_value, e.unit)})`).map(esc).join("; ")}</dd>` : "";
     const confirmed = e.confirmed === true ? `<span class="badge green">re-solved: clears</span>`
       : e.confirmed === false ? `<span class="badge red">re-solved: does not clear</span>` : "";
     const curtail = e.curtailment.length
@@ -70,6 +75,7 @@
       <header><span class="badge sev-${esc(e.severity)}">${esc(e.severity)}</span> <b>${esc(e.title)}</b></header>
       <dl class="facts">
         <dt>Window</dt><dd>${fmtTime(e.start)} – ${fmtTime(e.end)} <span class="countdown" data-at="${esc(e.start)}">${countdown(e.start)}</span></dd>
+        ${windows}
         <dt>Peak</dt><dd>${value(e.peak_value, e.unit)} at ${esc(e.worst.name)}, ${fmtTime(e.peak_at)} (limit ${value(e.limit, e.unit)})</dd>
         <dt>Affected</dt><dd>${members}</dd>
         <dt>Seen in</dt><dd>${e.cases.map((c) => esc(CASE[c] || c)).join("; ")}; figures from the ${esc((CASE[e.case] || e.case).split(" (")[0])}</dd>

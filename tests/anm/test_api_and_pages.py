@@ -32,6 +32,10 @@ def test_latest_projection_payload(projected, client_for, operator, mv_network):
     # MV/primary constraint locations as cards, LV ones on their own list
     assert payload["episodes"] and all(e["voltage_level"] == "mv" for e in payload["episodes"])
     assert payload["lv_episodes"] == []  # the MV network has no LV side
+    # one card per location; its windows are every violation episode there
+    titles = [c["title"] for c in payload["episodes"]]
+    assert len(titles) == len(set(titles))
+    assert sum(len(c["windows"]) for c in payload["episodes"]) == payload["run"]["summary"]["violations"]
     card = payload["episodes"][0]
     assert card["element"] in {"feeder", "trafo", "primary", "line", "busbar"}
     assert card["title"] and card["worst"]["name"] and card["members_count"] >= 1 and card["cases"]
