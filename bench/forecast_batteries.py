@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
 import sys
 import tempfile
@@ -39,16 +38,7 @@ UTC = dt.timezone.utc
 START = dt.datetime(2026, 6, 21, 6, 0, tzinfo=UTC)
 AT = dt.datetime(2026, 6, 21, 13, 0, tzinfo=UTC)
 
-
-def configure(var_dir: str) -> None:
-    os.environ.pop("REDIS_URL", None)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DSO_VAR_DIR"] = var_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dso_portal.settings.local"
-    import django
-
-    django.setup()
-    logging.disable(logging.WARNING)
+from projection import configure  # noqa: E402  (bench/ is on the path: embedded settings on a scratch dir)
 
 
 def before_mw(net, at: dt.datetime) -> float:

@@ -9,11 +9,11 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import Organisation, User
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
+from apps.grid.selectors import next_pp_index
 from apps.grid.services import network_import_simbench
 
 from .world import DEMO_PROJECTION_START
@@ -86,14 +86,6 @@ def _premise(network, bus_id: int, owner: Organisation, reference: str, name: st
     return premise
 
 
-def _next_index(network: Network, element: str) -> int:
-    if element == DERAsset.PPElement.LOAD:
-        top = max(Load.objects.filter(network=network).aggregate(m=Max("pp_index"))["m"] or 0,
-                  DERAsset.objects.filter(network=network, pp_element="load").aggregate(m=Max("pp_index"))["m"] or 0)
-    else:
-        top = DERAsset.objects.filter(network=network, pp_element=element).aggregate(m=Max("pp_index"))["m"] or 0
-    return top + 1
-
 
 def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
     """The community battery scheme (households are made by :mod:`.world_builder`)."""
@@ -103,7 +95,7 @@ def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
         DERAsset.objects.create(
             network=network, premise=scheme, owner=orgs[COMMUNITY], bus=busbar, name="Riverside community battery",
             kind=DERAsset.Kind.BATTERY, pp_element=DERAsset.PPElement.STORAGE,
-            pp_index=_next_index(network, DERAsset.PPElement.STORAGE), p_mw=0.0, rated_mw=0.25, sn_mva=0.25,
+            pp_index=next_pp_index(network=network, element=DERAsset.PPElement.STORAGE), p_mw=0.0, rated_mw=0.25, sn_mva=0.25,
             capacity_mwh=0.5, min_e_mwh=0.0, soc_percent=50.0, status=DERAsset.Status.OPERATIONAL, type="community_storage",
             connected_on=dt.date(2025, 9, 15), connection_type=DERAsset.ConnectionType.FLEXIBLE,
             offer_accepted_on=dt.date(2024, 11, 4),

@@ -10,9 +10,9 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Max
 
 from apps.grid.models import Bus, DERAsset, Load, Network, Premise, Substation, Transformer
+from apps.grid.selectors import next_pp_index
 
 from . import world
 
@@ -214,29 +214,21 @@ def _household_kit(network, premise: Premise, key: int, pv_kwp_by_network, lv_na
         kwp = 4.0
         DERAsset.objects.create(
             **common, name=f"{premise.name} PV", kind=DERAsset.Kind.PV, pp_element=DERAsset.PPElement.SGEN,
-            pp_index=_next(network, DERAsset.PPElement.SGEN), p_mw=kwp / 1000, rated_mw=kwp / 1000, sn_mva=kwp / 1000,
+            pp_index=next_pp_index(network=network, element=DERAsset.PPElement.SGEN), p_mw=kwp / 1000, rated_mw=kwp / 1000, sn_mva=kwp / 1000,
             type="PV", profile="PV3", connected_on=dt.date(2021, 6, 1))
         pv_kwp_by_network[lv_name] += kwp
     if DERAsset.Kind.BATTERY not in have:
         DERAsset.objects.create(
             **common, name=f"{premise.name} battery", kind=DERAsset.Kind.BATTERY,
-            pp_element=DERAsset.PPElement.STORAGE, pp_index=_next(network, DERAsset.PPElement.STORAGE),
+            pp_element=DERAsset.PPElement.STORAGE, pp_index=next_pp_index(network=network, element=DERAsset.PPElement.STORAGE),
             p_mw=0.0, rated_mw=0.005, sn_mva=0.005, capacity_mwh=0.0135, min_e_mwh=0.0, soc_percent=50.0,
             type="home_battery", efficiency_percent=95.0, reserve_percent=20.0,
             operating_mode=DERAsset.OperatingMode.SELF_CONSUMPTION, connected_on=dt.date(2023, 4, 18))
 
 
-def _next(network: Network, element: str) -> int:
-    if element == DERAsset.PPElement.LOAD:
-        top = max(Load.objects.filter(network=network).aggregate(m=Max("pp_index"))["m"] or 0,
-                  DERAsset.objects.filter(network=network, pp_element="load").aggregate(m=Max("pp_index"))["m"] or 0)
-    else:
-        top = DERAsset.objects.filter(network=network, pp_element=element).aggregate(m=Max("pp_index"))["m"] or 0
-    return top + 1
-
 
 def _add_ev_chargers(network, buses, premise_of, kind_of, household_bus) -> None:
-    index = _next(network, DERAsset.PPElement.LOAD)
+    index = next_pp_index(network=network, element=DERAsset.PPElement.LOAD)
     rows = []
     for bus_id in sorted(premise_of, key=lambda b: buses[b]["pp_index"]):
         key = buses[bus_id]["pp_index"]

@@ -1,11 +1,20 @@
 """Reads of the network registry."""
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from apps.accounts.tenancy import scope_to_user
 
 from .models import Bus, DERAsset, Feeder, Line, Load, Network, Premise, Substation
+
+
+def next_pp_index(*, network: Network, element: str) -> int:
+    """The next free pandapower index for a new element of that table (loads: registry loads and
+    load-type DER such as EV chargers share the table)."""
+    top = DERAsset.objects.filter(network=network, pp_element=element).aggregate(m=Max("pp_index"))["m"] or 0
+    if element == DERAsset.PPElement.LOAD:
+        top = max(top, Load.objects.filter(network=network).aggregate(m=Max("pp_index"))["m"] or 0)
+    return top + 1
 
 
 def premises_for(user) -> QuerySet[Premise]:
