@@ -7,6 +7,17 @@ import copy
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Every test starts with empty process caches: a reused primary key (SQLite restarts them)
+    must never hand one test another test's cached net, model or forecast."""
+    from apps.common.caches import clear_process_caches
+
+    clear_process_caches()
+    yield
+    clear_process_caches()
+
+
 @pytest.fixture(scope="session")
 def mv_net():
     """SimBench 1-MV-rural--2-sw as a pandapower net (read once per session; copy before changing)."""

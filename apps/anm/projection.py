@@ -19,7 +19,6 @@ import logging
 import time
 
 import numpy as np
-from cachetools import LRUCache
 from pandapower.toolbox import select_subnet
 
 from apps.forecasting.services import forecast_injections
@@ -35,6 +34,7 @@ from apps.grid.engine import (
 )
 from apps.grid.engine.locations import EXPORT, MV, LocationEpisode, LocationMap, group_by_location
 from apps.grid.models import Bus, DERAsset, Feeder, Network, Substation, Transformer
+from apps.common.caches import process_cache
 from apps.grid.selectors import network_net, network_operating_limits
 
 from .calc.curtailment import curtail
@@ -75,7 +75,7 @@ def projection_limits(network: Network) -> dict:
     return limits
 
 
-_models: LRUCache = LRUCache(maxsize=4)
+_models = process_cache(maxsize=4)
 
 
 def partition_model(network: Network, busbars: list[int]):
@@ -103,7 +103,7 @@ def partition_model(network: Network, busbars: list[int]):
     return _models[key]
 
 
-_bundles: LRUCache = LRUCache(maxsize=2)
+_bundles = process_cache(maxsize=2)
 
 
 def bundle_for(network: Network, inputs: dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from apps.accounts.tenancy import scope_to_user
+from apps.common.caches import process_cache
 
 from .models import Bus, DERAsset, Feeder, Line, Load, Network, Premise, Substation
 
@@ -60,7 +61,8 @@ def network_summary(network: Network) -> dict:
     }
 
 
-_nets: dict = {}
+# a few networks at most per process; one entry per network (its current revision)
+_nets = process_cache(maxsize=4)
 
 
 def network_net(network: Network):
@@ -69,12 +71,10 @@ def network_net(network: Network):
     modify it: copy it first."""
     from .pandapower_io import export_net
 
-    key = (network.pk, network.revision)
-    if key not in _nets:
-        for stale in [k for k in _nets if k[0] == network.pk]:
-            del _nets[stale]
-        _nets[key] = export_net(network)
-    return _nets[key]
+    cached = _nets.get(network.pk)
+    if cached is None or cached[0] != network.revision:
+        cached = _nets[network.pk] = (network.revision, export_net(network))
+    return cached[1]
 
 
 def network_operating_limits(network: Network, *, substation: Substation | None = None) -> dict:
