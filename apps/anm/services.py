@@ -20,6 +20,7 @@ from .calc.severity import ORDER
 from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
 
 STEP_MINUTES = 15
+PROJECTION = "projection"  # the study kind (registered in apps/anm/study_kinds.py)
 KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
                "export": "Reverse power flow (export limit)", "import": "Import limit"}
 LOCATION_LABELS = {"feeder": "feeder", "trafo": "transformer", "primary": "", "line": "line", "busbar": "busbar"}
@@ -74,7 +75,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
         "limits": proj.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
         "live": live,
     }
-    return study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
+    return study_run_create(kind=PROJECTION, network=network, parameters=parameters,
                             requested_by=requested_by, organisation=organisation)
 
 

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from apps.grid.figures import network_figure
 from apps.grid.models import Network
 from apps.grid.selectors import der_assets_for, network_summary, premises_for
-from apps.studies.models import StudyRun
-from apps.studies.selectors import latest_snapshot, study_runs_for
+from apps.grid.study_kinds import SNAPSHOT
+from apps.studies.selectors import study_run_latest_succeeded, study_runs_for
 from apps.studies.services import study_run_create
 
 
@@ -30,7 +30,7 @@ def network_detail(request, pk: int):
     if not request.user.is_dso_staff:
         raise PermissionDenied("The network view is for DSO staff.")
     network = get_object_or_404(Network, pk=pk)
-    snapshot = latest_snapshot(network)
+    snapshot = study_run_latest_succeeded(network=network, kind=SNAPSHOT)
     return render(request, "controlroom/network.html", {
         "network": network,
         "networks": Network.objects.all(),
@@ -48,7 +48,7 @@ def network_run_snapshot(request, pk: int):
     if not request.user.is_dso_staff:
         raise PermissionDenied("Only DSO staff run studies.")
     network = get_object_or_404(Network, pk=pk)
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=network, requested_by=request.user)
+    run = study_run_create(kind=SNAPSHOT, network=network, requested_by=request.user)
     messages.info(request, f"Snapshot power flow #{run.pk} queued.")
     return redirect("network-detail", pk=network.pk)
 

@@ -2,13 +2,11 @@
 from django.conf import settings
 from django.db import models
 
+from .registry import study_kind_choices
+
 
 class StudyRun(models.Model):
     tenant_field = "organisation"
-
-    class Kind(models.TextChoices):
-        SNAPSHOT = "snapshot", "Snapshot power flow"
-        PROJECTION = "projection", "ANM constraint projection"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -19,7 +17,8 @@ class StudyRun(models.Model):
     STATE_COLOURS = {"queued": "grey", "running": "blue", "succeeded": "green", "failed": "red"}
     FINISHED = (State.SUCCEEDED, State.FAILED)
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # The kinds are registered by the apps that own them (apps/studies/registry.py).
+    kind = models.CharField(max_length=30, choices=study_kind_choices)
     network = models.ForeignKey("grid.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="study_runs")
     parameters = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)

@@ -202,7 +202,7 @@ def idle_sockets(django_db_setup, django_db_blocker):
 
 
 def _create(kind: str, network, operator) -> StudyRun:
-    if kind == StudyRun.Kind.PROJECTION:
+    if kind == "projection":
         from apps.anm.services import projection_request
 
         return projection_request(network=network, requested_by=operator, start=PROJECTION_START)
@@ -218,7 +218,7 @@ def _finished_events(run: StudyRun) -> int:
 def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(idle_sockets, mv_network, operator):
     from apps.anm.models import ProjectionRun
 
-    kinds = [StudyRun.Kind.SNAPSHOT, StudyRun.Kind.PROJECTION] * 3
+    kinds = ["snapshot", "projection"] * 3
     runs, recoveries, stages = [], [], []
     with ExitStack() as stack:
         stack.enter_context(celery_beat(env=FAST, name="beat-kill"))
@@ -230,7 +230,7 @@ def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(id
             def mid_study() -> bool:
                 run.refresh_from_db()
                 # A projection is killed once its partitions are queued (its fan-out in flight).
-                return run.state == "running" and (kind == StudyRun.Kind.SNAPSHOT or run.progress >= 10)
+                return run.state == "running" and (kind == "snapshot" or run.progress >= 10)
 
             wait_for(mid_study, 180, f"study {run.pk} to be running")
             os.kill(worker.pid, signal.SIGKILL)
@@ -250,14 +250,14 @@ def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(id
         run.refresh_from_db()
         assert run.state == "succeeded", run.error
         assert run.result is not None and _finished_events(run) == 1, "one result, one finished event"
-        if run.kind == StudyRun.Kind.SNAPSHOT or run.attempts == 2:
+        if run.kind == "snapshot" or run.attempts == 2:
             # The lost attempt, requeued with its reason, and the one that finished. (A projection
             # killed between two partitions needs no second attempt: its queued partitions finish it.)
             assert run.attempts == 2
             assert any(s.startswith("Queued again after its worker stopped") for s in stage_list), stage_list
         else:
             assert run.attempts == 1
-        if run.kind == StudyRun.Kind.PROJECTION:
+        if run.kind == "projection":
             projection = ProjectionRun.objects.get(study=run)
             assert projection.partitions_done == projection.partitions_total
             assert Event.objects.filter(kind="projection.finished", payload__id=projection.pk).count() == 1

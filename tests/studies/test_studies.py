@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def test_snapshot_study_succeeds_with_results_and_progress_events(mv_network, operator, mv_net):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
     assert run.progress == 100 and run.started_at <= run.finished_at
@@ -34,7 +34,7 @@ def test_snapshot_matches_pandapower(mv_network, operator, mv_net):
 
     reference = copy.deepcopy(mv_net)
     pp.runpp(reference)
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     worst = max(abs(run.result["bus_vm_pu"][str(i)] - v) for i, v in reference.res_bus.vm_pu.items())
     assert worst < 1e-4
@@ -46,7 +46,7 @@ def test_a_failing_study_is_recorded_as_failed(mv_network, operator):
     from apps.grid.models import Load
 
     Load.objects.filter(network=mv_network).update(p_mw=500.0)
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     assert run.state == "failed"
     assert "converge" in run.error
