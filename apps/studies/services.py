@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.live.services import event_publish
+from apps.live.streams import org_stream
 
 from .models import StudyRun
 
@@ -41,7 +42,7 @@ INTERNAL_ERROR = ("The study stopped because of an internal error. It has been l
 
 def _publish(run: StudyRun, kind: str) -> None:
     if run.organisation_id:
-        event_publish(stream=f"org-{run.organisation_id}", kind=kind, payload=run.as_event())
+        event_publish(stream=org_stream(run.organisation_id), kind=kind, payload=run.as_event())
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ import pytest
 from django.conf import settings
 
 from apps.live.models import Event, EventStream
+from apps.live.streams import org_stream
 from apps.studies.models import StudyRun
 from tests.servers import ARTIFACTS, RedisServer, celery_beat, celery_worker, daphne_server, session_cookie
 
@@ -187,7 +188,7 @@ def idle_sockets(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         organisation = Organisation.objects.create(name="Quiet Flex", kind="aggregator")
         user = User.objects.create_user(username="quiet", password="pw", role="aggregator", organisation=organisation)
-        cookie, stream = session_cookie(user), organisation.stream
+        cookie, stream = session_cookie(user), org_stream(organisation.pk)
     with daphne_server(name="daphne-idle") as base:
         sockets = IdleSockets(base, cookie, IDLE_SOCKETS)
         sockets.stream = stream
@@ -319,7 +320,7 @@ def test_redis_outage_study_completes_no_orphans_no_missed_events(idle_sockets, 
             back = time.monotonic()
             wait_for(finished(during.json()["id"]), 120, "the study posted during the outage", every=0.2)
             completed_after = time.monotonic() - back
-            last = EventStream.objects.get(name=operator.organisation.stream).last_seq
+            last = EventStream.objects.get(name=org_stream(operator.organisation_id)).last_seq
             wait_for(lambda: client.last >= last, 60, "the socket client to catch up", every=0.2)
     finally:
         if client is not None:
@@ -330,7 +331,7 @@ def test_redis_outage_study_completes_no_orphans_no_missed_events(idle_sockets, 
     assert run.state == "succeeded", run.error
     assert _finished_events(run) == 1
     orphans = StudyRun.objects.exclude(state__in=StudyRun.FINISHED).count()
-    expected = list(Event.objects.filter(stream__name=operator.organisation.stream).order_by("seq")
+    expected = list(Event.objects.filter(stream__name=org_stream(operator.organisation_id)).order_by("seq")
                     .values_list("seq", flat=True))
     missed = sorted(set(expected) - set(client.seqs))
     duplicates = len(client.seqs) - len(set(client.seqs))

@@ -6,6 +6,7 @@ import pytest
 
 from apps.grid.models import DERAsset
 from apps.live.models import Event
+from apps.live.streams import org_stream
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create
 
@@ -20,7 +21,7 @@ def test_snapshot_study_succeeds_with_results_and_progress_events(mv_network, op
     assert len(run.result["bus_vm_pu"]) == len(mv_net.bus)
     summary = run.result["summary"]
     assert 0.9 < summary["min_vm_pu"] <= summary["max_vm_pu"] < 1.2
-    kinds = list(Event.objects.filter(stream__name=operator.organisation.stream).values_list("kind", flat=True))
+    kinds = list(Event.objects.filter(stream__name=org_stream(operator.organisation_id)).values_list("kind", flat=True))
     assert kinds[0] == "study.queued" and kinds[-1] == "study.finished"
     assert kinds.count("study.progress") >= 3
     progress = [e.payload["progress"] for e in Event.objects.filter(kind="study.progress").order_by("seq")]
