@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from apps.accounts.permissions import IsDsoStaff
 from .models import StudyRun
 from .registry import study_kind
 from .selectors import study_runs_for
-from .services import study_run_create
+from .services import StudyCancelError, study_run_cancel, study_run_create
 
 
 class NoParametersSerializer(serializers.Serializer):
@@ -52,7 +52,7 @@ class StudyRunSerializer(serializers.ModelSerializer):
 
 class StudyRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Study runs of your organisation. POST queues one (DSO staff); poll it or follow the live
-    stream for its progress."""
+    stream for its progress; cancel one that has not finished (its requester or DSO staff)."""
 
     serializer_class = StudyRunSerializer
     filterset_fields = ["kind", "state", "network"]
@@ -87,3 +87,14 @@ class StudyRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if draw is None or run.state != StudyRun.State.SUCCEEDED:
             return Response({"detail": "This study has no figure to show."}, status=404)
         return Response(draw(run))
+
+    @extend_schema(request=None, responses={200: StudyRunSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a queued or running study: it finishes as cancelled; a running attempt's outcome
+        is discarded."""
+        try:
+            run = study_run_cancel(run=self.get_object(), user=request.user)
+        except StudyCancelError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(run).data)
