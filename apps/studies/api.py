@@ -26,7 +26,8 @@ class StudyRunSerializer(serializers.ModelSerializer):
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
     parameters = serializers.DictField(
         required=False, default=dict,
-        help_text="Per kind: none for snapshot; start, steps, step_minutes, seed for projection")
+        help_text="Validated by the kind's own parameters (e.g. none for snapshot; start, steps, step_minutes, "
+                  "seed for projection)")
 
     class Meta:
         model = StudyRun
