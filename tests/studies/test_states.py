@@ -112,3 +112,15 @@ def test_only_dso_staff_acknowledge_an_alarm_and_it_is_audited(mv_network, opera
     acked = alarm_acknowledge(alarm=alarm, user=operator)
     assert acked.state == "acknowledged" and acked.acknowledged_by == operator
     assert AuditEvent.objects.get(action="alarm.acknowledged").actor == operator
+
+
+def test_cancel_from_the_admin_goes_through_the_transition(mv_network, operator, admin_user, client):
+    queued = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
+    done = StudyRun.objects.get(pk=study_run_create(kind="snapshot", network=mv_network, requested_by=operator).pk)
+    study_run_cancel(run=done, user=operator)
+    client.force_login(admin_user)
+    response = client.post("/admin/studies/studyrun/", {"action": "cancel", "_selected_action": [queued.pk, done.pk]},
+                           follow=True)
+    page = response.content.decode()
+    assert f"Study #{queued.pk} cancelled." in page and "there is nothing to cancel" in page
+    assert AuditEvent.objects.filter(action="study.cancelled", actor=admin_user, object_id=str(queued.pk)).exists()
