@@ -31,7 +31,7 @@ run: demo
 
 ## test: the whole suite (unit, app, integration when REDIS_URL is set, browser when chromium exists)
 test: install-dev
-	$(PY) -m pytest
+	$(VENV)/bin/lint-imports && $(PY) -m pytest
 
 bench: install-dev
 	$(PY) bench/powerflow.py

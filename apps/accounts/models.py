@@ -22,11 +22,6 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def stream(self) -> str:
-        """Name of this organisation's live event stream."""
-        return f"org-{self.pk}"
-
 
 class User(AbstractUser):
     class Role(models.TextChoices):

@@ -28,7 +28,8 @@ class ConstraintEpisodeAdmin(ComputedAdmin):
 class AlarmAdmin(ComputedAdmin):
     list_display = ("title", "network", "severity", "state", "breach_at", "acknowledged_by", "acknowledged_at", "cleared_at")
     list_filter = ("state", "severity", "network")
-    readonly_fields = ("acknowledged_by", "acknowledged_at", "cleared_at", "first_seen_at", "last_seen_at")
+    # The state moves only through its transitions (apps/anm/services.py), never by hand.
+    readonly_fields = ("state", "acknowledged_by", "acknowledged_at", "cleared_at", "first_seen_at", "last_seen_at")
 
 
 @admin.register(CurtailmentInstruction)

@@ -1,6 +1,7 @@
 """ANM projections: runs, the constraint episodes they foresee, and the alarms operators handle."""
 from django.conf import settings
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class ProjectionRun(models.Model):
@@ -48,9 +49,19 @@ class ProjectionPartition(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="partition_unique_number")]
 
 
-class Alarm(models.Model):
+def _is_dso_staff(alarm: "Alarm", user) -> bool:
+    return bool(user and user.is_authenticated and user.is_dso_staff)
+
+
+class Alarm(ConcurrentTransitionMixin, models.Model):
     """One alarm per foreseen constraint (element + kind), however many reruns see it. An
-    acknowledgement holds until a later run finds the constraint more severe."""
+    acknowledgement holds until a later run finds the constraint more severe.
+
+    A state machine (django-fsm-2), each transition audited (apps/audit/transitions.py):
+
+        (raised) active --acknowledge (DSO staff)--> acknowledged --escalate (a worse run)--> active
+        active / acknowledged --clear (a run that no longer sees it)--> cleared
+    """
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -67,7 +78,7 @@ class Alarm(models.Model):
     key = models.CharField(max_length=120, help_text="location:index:kind")
     voltage_level = models.CharField(max_length=5, default="mv")
     title = models.CharField(max_length=300)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True)
+    state = FSMField(max_length=20, choices=State.choices, default=State.ACTIVE, db_index=True, protected=True)
     severity = models.CharField(max_length=20, choices=Severity.choices)
     breach_at = models.DateTimeField(help_text="When the constraint is expected to start")
     peak_value = models.FloatField()
@@ -89,6 +100,23 @@ class Alarm(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.title} ({self.state})"
+
+    # --- transitions (saved and published by apps/anm/services.py) ---
+
+    @transition(field=state, source=State.ACTIVE, target=State.ACKNOWLEDGED, permission=_is_dso_staff,
+                custom={"audit": "alarm.acknowledged"})
+    def acknowledge(self, *, by, now) -> None:
+        self.acknowledged_by, self.acknowledged_at = by, now
+
+    @transition(field=state, source=State.ACKNOWLEDGED, target=State.ACTIVE, custom={"audit": "alarm.escalated"})
+    def escalate(self) -> None:
+        """Worse than what the operator acknowledged: ask again."""
+        self.acknowledged_by, self.acknowledged_at = None, None
+
+    @transition(field=state, source=[State.ACTIVE, State.ACKNOWLEDGED], target=State.CLEARED,
+                custom={"audit": "alarm.cleared"})
+    def clear(self, *, now) -> None:
+        self.cleared_at = now
 
     def as_event(self) -> dict:
         return {

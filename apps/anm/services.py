@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import has_transition_perm
 
 from apps.accounts.models import Organisation
-from apps.audit.services import audit_record
 from apps.forecasting.services import forecast_run_issue
 from apps.grid.models import Network
 from apps.live.services import event_publish_to_dso
@@ -20,6 +21,7 @@ from .calc.severity import ORDER
 from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
 
 STEP_MINUTES = 15
+PROJECTION = "projection"  # the study kind (registered in apps/anm/study_kinds.py)
 KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
                "export": "Reverse power flow (export limit)", "import": "Import limit"}
 LOCATION_LABELS = {"feeder": "feeder", "trafo": "transformer", "primary": "", "line": "line", "busbar": "busbar"}
@@ -74,7 +76,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
         "limits": proj.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
         "live": live,
     }
-    return study_run_create(kind=StudyRun.Kind.PROJECTION, network=network, parameters=parameters,
+    return study_run_create(kind=PROJECTION, network=network, parameters=parameters,
                             requested_by=requested_by, organisation=organisation)
 
 
@@ -127,8 +129,8 @@ def projection_partition_store(*, run: ProjectionRun, number: int, data: dict) -
     locked.partitions_done += 1
     locked.save(update_fields=["partitions_done"])
     study = locked.study
-    if study.state == StudyRun.State.FAILED:
-        return  # another partition failed: the run stays failed
+    if study.state in (StudyRun.State.FAILED, StudyRun.State.CANCELLED):
+        return  # another partition failed, or someone cancelled it: it stays so
     if locked.partitions_done < locked.partitions_total:
         study_run_progress(run=study, progress=10 + 80 * locked.partitions_done // locked.partitions_total,
                            stage=f"{locked.partitions_done} of {locked.partitions_total} partitions done")
@@ -238,7 +240,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
             for name, value in fields.items():
                 setattr(alarm, name, value)
             if escalated:  # worse than what the operator acknowledged: ask again
-                alarm.state, alarm.acknowledged_by, alarm.acknowledged_at = Alarm.State.ACTIVE, None, None
+                alarm.escalate()
             alarm.save()
             if escalated:
                 event_publish_to_dso(kind="alarm.escalated", payload=alarm.as_event())
@@ -246,7 +248,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
                                          kind=episode.kind, level="violation").update(alarm=alarm)
     for key, alarm in open_alarms.items():
         if key not in seen:
-            alarm.state, alarm.cleared_at = Alarm.State.CLEARED, now
+            alarm.clear(now=now)
             alarm.save(update_fields=["state", "cleared_at"])
             event_publish_to_dso(kind="alarm.cleared", payload=alarm.as_event())
     return len(seen)
@@ -254,14 +256,16 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
 
 @transaction.atomic
 def alarm_acknowledge(*, alarm: Alarm, user) -> Alarm:
+    """An operator takes note of an alarm (DSO staff; audited by the transition). Acknowledging
+    it twice is a no-op; a cleared alarm has nothing to acknowledge."""
     locked = Alarm.objects.select_for_update().get(pk=alarm.pk)
     if locked.state == Alarm.State.CLEARED:
         raise ProjectionInputError("This alarm has cleared; there is nothing to acknowledge.")
     if locked.state == Alarm.State.ACKNOWLEDGED:
         return locked
-    before = {"state": locked.state}
-    locked.state, locked.acknowledged_by, locked.acknowledged_at = Alarm.State.ACKNOWLEDGED, user, timezone.now()
+    if not has_transition_perm(locked.acknowledge, user):
+        raise PermissionDenied("Only DSO operators, engineers and admins may acknowledge alarms.")
+    locked.acknowledge(by=user, now=timezone.now())
     locked.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
-    audit_record(actor=user, action="alarm.acknowledged", obj=locked, before=before, after={"state": locked.state})
     event_publish_to_dso(kind="alarm.acknowledged", payload=locked.as_event())
     return locked

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 
 from apps.grid.models import Network
-from apps.studies.kinds import StudyError
+from apps.studies.registry import StudyError
 from apps.studies.services import INTERNAL_ERROR, study_heartbeat, study_run_fail
 
 from .models import ProjectionPartition, ProjectionRun

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.decorators import dso_staff_required
 from apps.grid.figures import network_figure
 from apps.grid.models import Network
-from apps.grid.selectors import der_assets_for, network_summary, premises_for
-from apps.studies.models import StudyRun
-from apps.studies.selectors import latest_snapshot, study_runs_for
+from apps.grid.selectors import der_assets_for, network_default, network_summary, premises_for
+from apps.grid.study_kinds import SNAPSHOT
+from apps.studies.selectors import study_run_latest_succeeded, study_runs_for
 from apps.studies.services import study_run_create
 
 
@@ -19,18 +19,16 @@ from apps.studies.services import study_run_create
 def home(request):
     if not request.user.is_dso_staff:
         return portal(request)
-    network = Network.objects.order_by("id").first()
+    network = network_default()
     if network is None:
         return render(request, "controlroom/empty.html")
     return redirect("network-detail", pk=network.pk)
 
 
-@login_required
+@dso_staff_required
 def network_detail(request, pk: int):
-    if not request.user.is_dso_staff:
-        raise PermissionDenied("The network view is for DSO staff.")
     network = get_object_or_404(Network, pk=pk)
-    snapshot = latest_snapshot(network)
+    snapshot = study_run_latest_succeeded(network=network, kind=SNAPSHOT)
     return render(request, "controlroom/network.html", {
         "network": network,
         "networks": Network.objects.all(),
@@ -42,13 +40,11 @@ def network_detail(request, pk: int):
     })
 
 
-@login_required
+@dso_staff_required
 @require_POST
 def network_run_snapshot(request, pk: int):
-    if not request.user.is_dso_staff:
-        raise PermissionDenied("Only DSO staff run studies.")
     network = get_object_or_404(Network, pk=pk)
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=network, requested_by=request.user)
+    run = study_run_create(kind=SNAPSHOT, network=network, requested_by=request.user)
     messages.info(request, f"Snapshot power flow #{run.pk} queued.")
     return redirect("network-detail", pk=network.pk)
 

@@ -8,14 +8,15 @@ import pandas as pd
 from django import forms
 from django.contrib import messages
 from django.http import Http404
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.decorators import dso_staff_required, engineer_required
 from apps.grid.models import Network
+from apps.grid.selectors import network_default
 
 from .actuals import get_actuals_source
 from .calc.accuracy import LEAD_BANDS
@@ -28,11 +29,6 @@ ACCURACY_QUANTITIES = ("demand", "ev", "pv", "wind", "net_export")
 BANDS = [name for name, _, _ in LEAD_BANDS]
 
 
-def _require_dso(request) -> None:
-    if not request.user.is_dso_staff:
-        raise PermissionDenied("Forecasts are for DSO staff.")
-
-
 class NetworkChoiceForm(forms.Form):
     network = forms.ModelChoiceField(queryset=Network.objects.all(), required=False)
 
@@ -41,7 +37,7 @@ def _network(request) -> Network | None:
     form = NetworkChoiceForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         raise Http404("No such network.")
-    return form.cleaned_data["network"] or Network.objects.order_by("id").first()
+    return form.cleaned_data["network"] or network_default()
 
 
 def _accuracy_table(rows: list[dict]) -> list[dict]:
@@ -69,9 +65,8 @@ def _actuals_so_far(run: ForecastRun, now) -> dict[str, list] | None:
     return out
 
 
-@login_required
+@dso_staff_required
 def forecasts_page(request):
-    _require_dso(request)
     network = _network(request)
     if network is None:
         return render(request, "forecasting/forecasts.html", {"network": None})
@@ -96,11 +91,10 @@ def _back(network: Network):
     return redirect(f"{reverse('forecasting:page')}?network={network.pk}")
 
 
-@login_required
+@dso_staff_required
 @require_POST
 def forecast_issue(request):
     """Issue a forecast now (operators and engineers) and score anything that has matured."""
-    _require_dso(request)
     network = _network(request)
     if network is None:
         raise PermissionDenied("There is no network to forecast.")
@@ -113,12 +107,10 @@ def forecast_issue(request):
     return _back(network)
 
 
-@login_required
+@engineer_required
 @require_POST
 def forecast_backfill_view(request):
     """Fill the accuracy table with forecasts issued over the last days (engineers)."""
-    if not request.user.is_engineer:
-        raise PermissionDenied("Only control engineers may backfill forecasts.")
     network = _network(request)
     if network is None:
         raise PermissionDenied("There is no network to forecast.")

@@ -70,11 +70,6 @@ class NetworkSummarySerializer(serializers.Serializer):
     ev_chargers = serializers.IntegerField()
 
 
-class FigureQuerySerializer(serializers.Serializer):
-    study = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
-                                     help_text="A finished snapshot study of this network to colour by")
-
-
 class PremiseSerializer(serializers.ModelSerializer):
     bus = serializers.CharField(source="bus.name")
     owner = serializers.CharField(source="owner.name", default=None, allow_null=True)
@@ -117,24 +112,11 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
     def summary(self, request, pk=None):
         return Response(NetworkSummarySerializer(network_summary(self.get_object())).data)
 
-    @extend_schema(parameters=[FigureQuerySerializer],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Plotly figure JSON"),
-                              404: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Plotly figure JSON")})
     @action(detail=True)
     def figure(self, request, pk=None):
-        """Plotly figure JSON of the network, coloured by a snapshot study if ``?study=<id>``."""
-        from apps.studies.selectors import study_runs_for
-
-        query = FigureQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        network = self.get_object()
-        result = None
-        if study_id := query.validated_data.get("study"):
-            run = study_runs_for(request.user).filter(pk=study_id, network=network, state="succeeded").first()
-            if run is None:
-                return Response({"detail": "No finished study with that id for this network."}, status=404)
-            result = run.result
-        return Response(network_figure(network, result))
+        """Plotly figure JSON of the network (coloured by a snapshot study: /api/v1/studies/<id>/figure/)."""
+        return Response(network_figure(self.get_object()))
 
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="pandapower JSON network")})
     @action(detail=True)

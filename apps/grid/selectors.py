@@ -33,6 +33,11 @@ def networks_for(user) -> QuerySet[Network]:
     return Network.objects.all()
 
 
+def network_default() -> Network | None:
+    """The network a page or command opens on when none is chosen: the first registered."""
+    return Network.objects.order_by("id").first()
+
+
 def network_summary(network: Network) -> dict:
     """The figures that matter on the control-room home page."""
     live = DERAsset.LIVE_STATUSES

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.db.models import Max
 
 from .models import Event, EventStream
+from .streams import org_stream
 
 
 def streams_for_user(user) -> list[str]:
     """The streams a user may follow: their organisation's."""
     if not user.is_authenticated or user.organisation_id is None:
         return []
-    return [f"org-{user.organisation_id}"]
+    return [org_stream(user.organisation_id)]
 
 
 def events_after(*, streams: list[str], after: int, limit: int = 1000) -> list[dict]:

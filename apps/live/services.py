@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 
 from .models import Event, EventStream
+from .streams import org_stream
 
 log = logging.getLogger(__name__)
 
@@ -61,4 +62,4 @@ def event_publish_to_dso(*, kind: str, payload: dict) -> None:
     from apps.accounts.models import Organisation
 
     for organisation in Organisation.objects.filter(kind=Organisation.Kind.DSO):
-        event_publish(stream=organisation.stream, kind=kind, payload=payload)
+        event_publish(stream=org_stream(organisation.pk), kind=kind, payload=payload)

@@ -11,9 +11,9 @@ def study_runs_for(user) -> QuerySet[StudyRun]:
     return scope_to_user(StudyRun.objects.select_related("network", "requested_by"), user)
 
 
-def latest_snapshot(network) -> StudyRun | None:
+def study_run_latest_succeeded(*, network, kind: str) -> StudyRun | None:
     return (
-        StudyRun.objects.filter(network=network, kind=StudyRun.Kind.SNAPSHOT, state=StudyRun.State.SUCCEEDED)
+        StudyRun.objects.filter(network=network, kind=kind, state=StudyRun.State.SUCCEEDED)
         .order_by("-finished_at", "-id")
         .first()
     )

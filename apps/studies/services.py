@@ -7,9 +7,10 @@ Exactly once, after Celery's reliability recipe (acks_late, a sane visibility ti
   and handed to the broker on commit. If the broker is down the request still succeeds; the sweep
   (beat, and each worker as it starts) sends every queued study that was never handed over, or was
   handed over so long ago that the message must have been lost (a Redis restart without data).
-- **Claim.** A task runs a study only if it moves it from ``queued`` to ``running`` in one
-  conditional UPDATE, with a fresh token; a redelivered or duplicate message finds it taken and
-  does nothing. Success and failure are recorded only by the holder of the running study, so there
+- **Claim.** A task runs a study only if it moves it from ``queued`` to ``running`` (the
+  ``start`` transition) in one conditional UPDATE (``... WHERE state = 'queued'``, django-fsm-2's
+  ``ConcurrentTransitionMixin``), with a fresh token; a redelivered or duplicate message finds it
+  taken and does nothing. Success and failure are recorded only by the holder of the running study, so there
   is one result and one ``study.finished`` event.
 - **Heartbeat and reaper.** The attempt refreshes ``heartbeat_at`` while it runs. A running study
   whose heartbeat is older than ``STUDY_STALE_SECONDS`` lost its worker: the reaper queues it
@@ -24,12 +25,15 @@ import uuid
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
+from django_fsm import ConcurrentTransition, has_transition_perm
 
 from apps.audit.services import audit_record
 from apps.live.services import event_publish
+from apps.live.streams import org_stream
 
 from .models import StudyRun
 
@@ -41,7 +45,7 @@ INTERNAL_ERROR = ("The study stopped because of an internal error. It has been l
 
 def _publish(run: StudyRun, kind: str) -> None:
     if run.organisation_id:
-        event_publish(stream=f"org-{run.organisation_id}", kind=kind, payload=run.as_event())
+        event_publish(stream=org_stream(run.organisation_id), kind=kind, payload=run.as_event())
 
 
 @transaction.atomic
@@ -78,15 +82,18 @@ def study_run_dispatch(*, run_id: int) -> bool:
 def study_run_claim(*, run_id: int, worker: str = "") -> StudyRun | None:
     """Take a queued study for this attempt, atomically. Returns it running with a fresh claim
     token, or None when another attempt holds it or it has finished (a redelivered message)."""
-    token, now = uuid.uuid4().hex, timezone.now()
-    with transaction.atomic():
-        taken = StudyRun.objects.filter(pk=run_id, state=StudyRun.State.QUEUED).update(
-            state=StudyRun.State.RUNNING, claim=token, worker=worker[:200], attempts=F("attempts") + 1,
-            heartbeat_at=now, started_at=now, progress=0, stage="Starting")
-        if not taken:
-            return None
-        run = StudyRun.objects.select_related("network").get(pk=run_id)
-        _publish(run, "study.progress")
+    run = StudyRun.objects.select_related("network").filter(pk=run_id, state=StudyRun.State.QUEUED).first()
+    if run is None:
+        return None
+    try:
+        with transaction.atomic():
+            run.start(claim=uuid.uuid4().hex, worker=worker, now=timezone.now())
+            # UPDATE ... WHERE state = 'queued': one attempt wins.
+            run.save(update_fields=["state", "claim", "worker", "attempts", "heartbeat_at", "started_at", "progress",
+                                    "stage"])
+            _publish(run, "study.progress")
+    except ConcurrentTransition:
+        return None  # another attempt took it between the read and the write
     return run
 
 
@@ -129,10 +136,13 @@ def study_heartbeat(*, run_id: int, claim: str | None = None, every: float | Non
 
 @transaction.atomic
 def study_run_progress(*, run: StudyRun, progress: int, stage: str) -> StudyRun:
+    """Record progress (not a transition: a plain UPDATE, skipped once the run has finished, e.g.
+    cancelled or failed by the reaper while this attempt still computes)."""
     run.progress, run.stage = max(0, min(100, int(progress))), stage[:200]
     run.heartbeat_at = timezone.now()
-    run.save(update_fields=["progress", "stage", "heartbeat_at"])
-    _publish(run, "study.progress")
+    if StudyRun.objects.filter(pk=run.pk).exclude(state__in=StudyRun.FINISHED).update(
+            progress=run.progress, stage=run.stage, heartbeat_at=run.heartbeat_at):
+        _publish(run, "study.progress")
     return run
 
 
@@ -156,8 +166,7 @@ def study_run_succeed(*, run: StudyRun, result: dict, claim: str | None = None) 
     if locked is None:
         run.refresh_from_db()
         return run
-    locked.state, locked.progress, locked.stage, locked.result = StudyRun.State.SUCCEEDED, 100, "Done", result
-    locked.finished_at = timezone.now()
+    locked.succeed(result=result, now=timezone.now())
     locked.save(update_fields=["state", "progress", "stage", "result", "finished_at"])
     _publish(locked, "study.finished")
     run.refresh_from_db()
@@ -171,12 +180,30 @@ def study_run_fail(*, run: StudyRun, error: str, claim: str | None = None) -> St
     if locked is None:
         run.refresh_from_db()
         return run
-    locked.state, locked.stage, locked.error, locked.finished_at = (
-        StudyRun.State.FAILED, "Failed", error[:2000], timezone.now())
+    locked.fail(error=error, now=timezone.now())
     locked.save(update_fields=["state", "stage", "error", "finished_at"])
     _publish(locked, "study.finished")
     run.refresh_from_db()
     return run
+
+
+class StudyCancelError(Exception):
+    """The study has finished: there is nothing to cancel."""
+
+
+@transaction.atomic
+def study_run_cancel(*, run: StudyRun, user) -> StudyRun:
+    """Cancel a queued or running study (its requester or DSO staff). A running attempt stops
+    beating and its outcome is discarded; a fanned-out study's remaining tasks finish nothing."""
+    locked = StudyRun.objects.select_for_update().get(pk=run.pk)
+    if locked.state in StudyRun.FINISHED:
+        raise StudyCancelError("This study has finished; there is nothing to cancel.")
+    if not has_transition_perm(locked.cancel, user):
+        raise PermissionDenied("Only the person who queued this study, or DSO staff, may cancel it.")
+    locked.cancel(by=user, now=timezone.now())
+    locked.save(update_fields=["state", "stage", "finished_at"])
+    _publish(locked, "study.finished")
+    return locked
 
 
 def studies_reap(*, now: dt.datetime | None = None) -> dict:
@@ -212,17 +239,16 @@ def _reap_one(*, run_id: int, stale: dt.datetime) -> str | None:
         if run.attempts >= settings.STUDY_MAX_ATTEMPTS:
             log.error("study %s: worker %s stopped responding; attempt %s of %s, failing it",
                       run_id, lost_worker, run.attempts, settings.STUDY_MAX_ATTEMPTS)
-            run.state, run.stage, run.finished_at = StudyRun.State.FAILED, "Failed", timezone.now()
-            run.error = (f"The worker running this study stopped responding {run.attempts} times, so it was "
-                         "stopped. Please run it again; if it stops again, tell support.")
+            run.fail(error=(f"The worker running this study stopped responding {run.attempts} times, so it "
+                            "was stopped. Please run it again; if it stops again, tell support."),
+                     now=timezone.now())
             run.save(update_fields=["state", "stage", "error", "finished_at"])
             _publish(run, "study.finished")
             return "failed"
         log.warning("study %s: worker %s stopped responding; queueing attempt %s of %s",
                     run_id, lost_worker, run.attempts + 1, settings.STUDY_MAX_ATTEMPTS)
-        run.state, run.claim, run.heartbeat_at, run.dispatched_at = StudyRun.State.QUEUED, "", None, None
-        run.stage = (f"Queued again after its worker stopped (attempt {run.attempts + 1} of "
-                     f"{settings.STUDY_MAX_ATTEMPTS})")
+        run.requeue(stage=(f"Queued again after its worker stopped (attempt {run.attempts + 1} of "
+                           f"{settings.STUDY_MAX_ATTEMPTS})"))
         run.save(update_fields=["state", "claim", "heartbeat_at", "dispatched_at", "stage"])
         _publish(run, "study.progress")
         transaction.on_commit(lambda: study_run_dispatch(run_id=run_id))

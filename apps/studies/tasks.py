@@ -8,7 +8,7 @@ import socket
 from celery import shared_task
 from celery.signals import worker_ready
 
-from .kinds import KINDS, StudyError
+from .registry import StudyError, study_kind
 from .services import (
     INTERNAL_ERROR, studies_reap, study_heartbeat, study_run_claim, study_run_fail, study_run_progress,
     study_run_succeed,
@@ -29,7 +29,7 @@ def run_study(run_id: int) -> str:
     claim = run.claim
     with study_heartbeat(run_id=run_id, claim=claim):
         try:
-            result = KINDS[run.kind](run, lambda pct, stage: study_run_progress(run=run, progress=pct, stage=stage))
+            result = study_kind(run.kind).run(run, lambda pct, stage: study_run_progress(run=run, progress=pct, stage=stage))
         except StudyError as exc:  # a reason the user can act on
             log.info("study %s failed: %s", run_id, exc)
             study_run_fail(run=run, error=str(exc), claim=claim)

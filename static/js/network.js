@@ -47,7 +47,7 @@
     if (!event.kind.startsWith("study.") || event.payload.network !== networkId) return;
     runRow(event.payload);
     if (event.kind === "study.finished" && event.payload.state === "succeeded" && event.payload.kind === "snapshot") {
-      fetch(`/api/v1/networks/${networkId}/figure/?study=${event.payload.id}`, { credentials: "same-origin", headers: { "X-Background-Refresh": "1" } })
+      fetch(`/api/v1/studies/${event.payload.id}/figure/`, { credentials: "same-origin", headers: { "X-Background-Refresh": "1" } })
         .then((r) => r.json())
         .then((fig) => {
           figures.snapshot = fig;

@@ -20,6 +20,7 @@ from apps.anm.services import ProjectionInputError, alarm_acknowledge, projectio
 from apps.audit.models import AuditEvent
 from apps.grid.models import DERAsset, Network
 from apps.live.models import Event
+from apps.live.streams import org_stream
 from apps.studies.models import StudyRun
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks", "flexible_generators")]
@@ -205,18 +206,18 @@ def n_steps(episode) -> int:
 
 def test_events_go_to_the_dso_stream_only(mv_network, operator, orgs):
     run = project(mv_network, operator)
-    kinds = kinds_on(orgs["dso"].stream)
+    kinds = kinds_on(org_stream(orgs["dso"].pk))
     assert kinds.count("projection.finished") == 1
     assert kinds.count("alarm.raised") == len(open_alarms(mv_network)) >= 1
     assert kinds[0] == "study.queued" and kinds[-2:] == ["study.finished", "projection.finished"]
-    finished = Event.objects.get(stream__name=orgs["dso"].stream, kind="projection.finished")
+    finished = Event.objects.get(stream__name=org_stream(orgs["dso"].pk), kind="projection.finished")
     assert finished.payload["id"] == run.pk and finished.payload["network"] == mv_network.pk
     assert finished.payload["violations"] == run.summary["violations"]
-    raised = Event.objects.filter(stream__name=orgs["dso"].stream, kind="alarm.raised").first()
+    raised = Event.objects.filter(stream__name=org_stream(orgs["dso"].pk), kind="alarm.raised").first()
     alarm = Alarm.objects.get(pk=raised.payload["id"])
     assert raised.payload["key"] == alarm.key and raised.payload["state"] == "active"
     for other in ("agg_a", "agg_b", "tso"):
-        assert kinds_on(orgs[other].stream) == []
+        assert kinds_on(org_stream(orgs[other].pk)) == []
 
 
 # --- reproducibility ---------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def test_same_inputs_give_the_same_episodes(mv_network, operator):
 # --- alarms across reruns ----------------------------------------------------------------------
 
 def test_alarms_are_merged_across_reruns_acknowledged_and_cleared(mv_network, operator, orgs):
-    stream = orgs["dso"].stream
+    stream = org_stream(orgs["dso"].pk)
     first = project(mv_network, operator)
     alarms = open_alarms(mv_network)
     keys = violation_keys(first)
@@ -317,7 +318,7 @@ def test_a_failing_partition_fails_the_study_with_a_message(mv_network, operator
     assert not partition.done and "internal error" in partition.error
     assert run.finished_at is None and run.partitions_done == 0
     assert not ConstraintEpisode.objects.exists() and not Alarm.objects.exists()
-    kinds = kinds_on(orgs["dso"].stream)
+    kinds = kinds_on(org_stream(orgs["dso"].pk))
     assert "projection.finished" not in kinds and kinds[-1] == "study.finished"
 
 

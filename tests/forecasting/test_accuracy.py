@@ -13,6 +13,7 @@ from apps.forecasting.models import ForecastRun, ForecastScore, ForecastSeries
 from apps.forecasting.selectors import forecast_accuracy
 from apps.forecasting.services import forecast_run_issue, forecast_run_score
 from apps.live.models import Event
+from apps.live.streams import org_stream
 
 UTC = dt.timezone.utc
 ISSUED = dt.datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -112,7 +113,7 @@ def test_issue_stores_totals_audits_and_notifies(mv_network, operator, orgs):
                            "ghi_w_m2", "wind_speed_m_s", "temperature_c"}
     assert all(len(s.p50) == 192 for s in series.values())
     assert AuditEvent.objects.filter(action="forecast.issued", actor=operator).exists()
-    assert Event.objects.filter(kind="forecast.issued", stream__name=orgs["dso"].stream).exists()
+    assert Event.objects.filter(kind="forecast.issued", stream__name=org_stream(orgs["dso"].pk)).exists()
 
 
 def test_scoring_against_simbench_truth(mv_network):

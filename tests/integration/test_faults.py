@@ -30,6 +30,7 @@ import pytest
 from django.conf import settings
 
 from apps.live.models import Event, EventStream
+from apps.live.streams import org_stream
 from apps.studies.models import StudyRun
 from tests.servers import ARTIFACTS, RedisServer, celery_beat, celery_worker, daphne_server, session_cookie
 
@@ -187,7 +188,7 @@ def idle_sockets(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         organisation = Organisation.objects.create(name="Quiet Flex", kind="aggregator")
         user = User.objects.create_user(username="quiet", password="pw", role="aggregator", organisation=organisation)
-        cookie, stream = session_cookie(user), organisation.stream
+        cookie, stream = session_cookie(user), org_stream(organisation.pk)
     with daphne_server(name="daphne-idle") as base:
         sockets = IdleSockets(base, cookie, IDLE_SOCKETS)
         sockets.stream = stream
@@ -202,7 +203,7 @@ def idle_sockets(django_db_setup, django_db_blocker):
 
 
 def _create(kind: str, network, operator) -> StudyRun:
-    if kind == StudyRun.Kind.PROJECTION:
+    if kind == "projection":
         from apps.anm.services import projection_request
 
         return projection_request(network=network, requested_by=operator, start=PROJECTION_START)
@@ -218,7 +219,7 @@ def _finished_events(run: StudyRun) -> int:
 def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(idle_sockets, mv_network, operator):
     from apps.anm.models import ProjectionRun
 
-    kinds = [StudyRun.Kind.SNAPSHOT, StudyRun.Kind.PROJECTION] * 3
+    kinds = ["snapshot", "projection"] * 3
     runs, recoveries, stages = [], [], []
     with ExitStack() as stack:
         stack.enter_context(celery_beat(env=FAST, name="beat-kill"))
@@ -230,7 +231,7 @@ def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(id
             def mid_study() -> bool:
                 run.refresh_from_db()
                 # A projection is killed once its partitions are queued (its fan-out in flight).
-                return run.state == "running" and (kind == StudyRun.Kind.SNAPSHOT or run.progress >= 10)
+                return run.state == "running" and (kind == "snapshot" or run.progress >= 10)
 
             wait_for(mid_study, 180, f"study {run.pk} to be running")
             os.kill(worker.pid, signal.SIGKILL)
@@ -250,14 +251,14 @@ def test_worker_killed_mid_study_five_times_every_study_finishes_exactly_once(id
         run.refresh_from_db()
         assert run.state == "succeeded", run.error
         assert run.result is not None and _finished_events(run) == 1, "one result, one finished event"
-        if run.kind == StudyRun.Kind.SNAPSHOT or run.attempts == 2:
+        if run.kind == "snapshot" or run.attempts == 2:
             # The lost attempt, requeued with its reason, and the one that finished. (A projection
             # killed between two partitions needs no second attempt: its queued partitions finish it.)
             assert run.attempts == 2
             assert any(s.startswith("Queued again after its worker stopped") for s in stage_list), stage_list
         else:
             assert run.attempts == 1
-        if run.kind == StudyRun.Kind.PROJECTION:
+        if run.kind == "projection":
             projection = ProjectionRun.objects.get(study=run)
             assert projection.partitions_done == projection.partitions_total
             assert Event.objects.filter(kind="projection.finished", payload__id=projection.pk).count() == 1
@@ -319,7 +320,7 @@ def test_redis_outage_study_completes_no_orphans_no_missed_events(idle_sockets, 
             back = time.monotonic()
             wait_for(finished(during.json()["id"]), 120, "the study posted during the outage", every=0.2)
             completed_after = time.monotonic() - back
-            last = EventStream.objects.get(name=operator.organisation.stream).last_seq
+            last = EventStream.objects.get(name=org_stream(operator.organisation_id)).last_seq
             wait_for(lambda: client.last >= last, 60, "the socket client to catch up", every=0.2)
     finally:
         if client is not None:
@@ -330,7 +331,7 @@ def test_redis_outage_study_completes_no_orphans_no_missed_events(idle_sockets, 
     assert run.state == "succeeded", run.error
     assert _finished_events(run) == 1
     orphans = StudyRun.objects.exclude(state__in=StudyRun.FINISHED).count()
-    expected = list(Event.objects.filter(stream__name=operator.organisation.stream).order_by("seq")
+    expected = list(Event.objects.filter(stream__name=org_stream(operator.organisation_id)).order_by("seq")
                     .values_list("seq", flat=True))
     missed = sorted(set(expected) - set(client.seqs))
     duplicates = len(client.seqs) - len(set(client.seqs))

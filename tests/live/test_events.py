@@ -7,6 +7,7 @@ from django.db import transaction
 from apps.live import services
 from apps.live.models import Event
 from apps.live.services import event_publish
+from apps.live.streams import org_stream
 
 
 def test_sequence_numbers_are_per_stream(orgs):
@@ -32,8 +33,8 @@ def test_push_happens_only_after_commit_and_not_on_rollback(monkeypatch):
 
 def test_http_replay_returns_only_your_stream_after_seq(orgs, operator, aggregator_a, client_for):
     for n in range(3):
-        event_publish(stream=orgs["dso"].stream, kind="k", payload={"n": n})
-    event_publish(stream=orgs["agg_a"].stream, kind="k", payload={"n": 99})
+        event_publish(stream=org_stream(orgs["dso"].pk), kind="k", payload={"n": n})
+    event_publish(stream=org_stream(orgs["agg_a"].pk), kind="k", payload={"n": 99})
     events = client_for(operator).get("/api/v1/events/?after=1").json()
     assert [e["payload"]["n"] for e in events] == [1, 2]
     assert client_for(operator).get("/api/v1/events/?after=x").status_code == 400

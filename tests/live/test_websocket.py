@@ -8,6 +8,7 @@ from django.test import Client
 
 from apps.live import services
 from apps.live.services import event_publish
+from apps.live.streams import org_stream
 from dso_portal.asgi import application
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -34,7 +35,7 @@ def cookie_for(user) -> bytes:
 
 @database_sync_to_async
 def publish(org, kind: str = "test.ping", **payload):
-    return event_publish(stream=org.stream, kind=kind, payload=payload).seq
+    return event_publish(stream=org_stream(org.pk), kind=kind, payload=payload).seq
 
 
 async def connect(user=None, after: int | None = None, origin=ORIGIN):

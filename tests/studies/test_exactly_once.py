@@ -41,7 +41,7 @@ def broker_records(monkeypatch):
 
 def test_a_study_committed_while_the_broker_is_down_stays_queued_then_the_sweep_sends_it(
         mv_network, operator, broker_down, monkeypatch, settings):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     assert run.state == "queued" and run.dispatched_at is None  # no exception reached the caller
     # Within the grace period the sweep leaves it alone (its own on_commit may still be sending).
@@ -56,14 +56,14 @@ def test_a_study_committed_while_the_broker_is_down_stays_queued_then_the_sweep_
 
 
 def test_a_queued_study_whose_message_was_lost_is_sent_again(mv_network, operator, broker_records, settings):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     assert broker_records == [run.pk]
     much_later = timezone.now() + dt.timedelta(seconds=settings.STUDY_REDISPATCH_SECONDS + 1)
     assert studies_reap(now=much_later)["dispatched"] == 1 and broker_records == [run.pk, run.pk]
 
 
 def test_a_redelivered_message_does_not_run_the_study_twice(mv_network, operator, broker_records):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     assert tasks.run_study(run.pk) == "succeeded"
     assert tasks.run_study(run.pk) == "skipped"
     run.refresh_from_db()
@@ -71,7 +71,7 @@ def test_a_redelivered_message_does_not_run_the_study_twice(mv_network, operator
 
 
 def test_only_one_attempt_can_claim_a_queued_study(mv_network, operator, broker_records):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     first = study_run_claim(run_id=run.pk, worker="a:1")
     assert first is not None and first.state == "running" and len(first.claim) == 32
     assert study_run_claim(run_id=run.pk, worker="b:2") is None
@@ -80,7 +80,7 @@ def test_only_one_attempt_can_claim_a_queued_study(mv_network, operator, broker_
 def test_a_late_attempt_cannot_finish_a_study_another_attempt_holds(mv_network, operator, broker_records):
     from apps.studies.services import study_run_succeed
 
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     stale = study_run_claim(run_id=run.pk, worker="a:1")
     StudyRun.objects.filter(pk=run.pk).update(claim="another-attempt")
     study_run_succeed(run=stale, result={"x": 1}, claim=stale.claim)
@@ -91,7 +91,7 @@ def test_a_late_attempt_cannot_finish_a_study_another_attempt_holds(mv_network, 
 def test_the_reaper_requeues_a_study_whose_worker_is_gone_then_fails_it_after_max_attempts(
         mv_network, operator, broker_records, settings):
     settings.STUDY_MAX_ATTEMPTS = 2
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     study_run_claim(run_id=run.pk, worker="host:111")
     assert studies_reap()["requeued"] == 0  # its heartbeat is fresh
     later = timezone.now() + dt.timedelta(seconds=settings.STUDY_STALE_SECONDS + 1)
@@ -108,7 +108,7 @@ def test_the_reaper_requeues_a_study_whose_worker_is_gone_then_fails_it_after_ma
 
 
 def test_the_heartbeat_keeps_a_long_study_from_being_reaped(mv_network, operator, broker_records, settings):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     claimed = study_run_claim(run_id=run.pk, worker="host:1")
     StudyRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
     with study_heartbeat(run_id=run.pk, claim=claimed.claim, every=0.05):
@@ -123,14 +123,15 @@ def test_the_heartbeat_keeps_a_long_study_from_being_reaped(mv_network, operator
 
 def test_an_unexpected_failure_shows_a_plain_message_and_logs_the_traceback(
         mv_network, operator, broker_records, monkeypatch, caplog):
-    from apps.studies import kinds
+    import dataclasses
+
+    from apps.studies import registry
 
     def explode(run, report):
         open("/srv/secret/path/settings.py")  # noqa: SIM115 - an error that names a server path
 
-    monkeypatch.setitem(tasks.KINDS, StudyRun.Kind.SNAPSHOT, explode)
-    assert kinds  # the registry the task reads
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    monkeypatch.setitem(registry._kinds, "snapshot", dataclasses.replace(registry.study_kind("snapshot"), run=explode))
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     assert tasks.run_study(run.pk) == "failed"
     run.refresh_from_db()
     assert run.error == INTERNAL_ERROR.format(id=run.pk)

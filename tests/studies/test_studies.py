@@ -6,6 +6,7 @@ import pytest
 
 from apps.grid.models import DERAsset
 from apps.live.models import Event
+from apps.live.streams import org_stream
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create
 
@@ -13,14 +14,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def test_snapshot_study_succeeds_with_results_and_progress_events(mv_network, operator, mv_net):
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     assert run.state == "succeeded", run.error
     assert run.progress == 100 and run.started_at <= run.finished_at
     assert len(run.result["bus_vm_pu"]) == len(mv_net.bus)
     summary = run.result["summary"]
     assert 0.9 < summary["min_vm_pu"] <= summary["max_vm_pu"] < 1.2
-    kinds = list(Event.objects.filter(stream__name=operator.organisation.stream).values_list("kind", flat=True))
+    kinds = list(Event.objects.filter(stream__name=org_stream(operator.organisation_id)).values_list("kind", flat=True))
     assert kinds[0] == "study.queued" and kinds[-1] == "study.finished"
     assert kinds.count("study.progress") >= 3
     progress = [e.payload["progress"] for e in Event.objects.filter(kind="study.progress").order_by("seq")]
@@ -34,7 +35,7 @@ def test_snapshot_matches_pandapower(mv_network, operator, mv_net):
 
     reference = copy.deepcopy(mv_net)
     pp.runpp(reference)
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     worst = max(abs(run.result["bus_vm_pu"][str(i)] - v) for i, v in reference.res_bus.vm_pu.items())
     assert worst < 1e-4
@@ -46,7 +47,7 @@ def test_a_failing_study_is_recorded_as_failed(mv_network, operator):
     from apps.grid.models import Load
 
     Load.objects.filter(network=mv_network).update(p_mw=500.0)
-    run = study_run_create(kind=StudyRun.Kind.SNAPSHOT, network=mv_network, requested_by=operator)
+    run = study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     run.refresh_from_db()
     assert run.state == "failed"
     assert "converge" in run.error

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.forecasting.services import ForecastInputError, forecast_backfill, forecast_run_issue, forecast_runs_score_due
 from apps.grid.models import Network
+from apps.grid.selectors import network_default
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--backfill-days", type=int, default=0, help="also issue and score past forecasts (1-7 days)")
 
     def handle(self, *args, **options):
-        network = (Network.objects.filter(pk=options["network"]) if options["network"] else Network.objects.order_by("id")).first()
+        network = Network.objects.filter(pk=options["network"]).first() if options["network"] else network_default()
         if network is None:
             raise CommandError("No such network.")
         try:

@@ -1,19 +1,13 @@
-"""What each study kind computes. A kind is a function ``(run, report) -> result | None`` where
-``report(percent, stage)`` records progress; it reads the registry and calls the engine. A kind
-that fans out to more tasks returns None: the run stays running and its last task finishes it."""
+"""The grid's study kind: a snapshot power flow, registered with the studies app in ``ready()``."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from apps.studies.registry import Report, StudyError, StudyKind
 
-from apps.grid.pandapower_io import export_net
+from .engine import snapshot
+from .figures import network_figure
+from .pandapower_io import export_net
 
-from .models import StudyRun
-
-Report = Callable[[int, str], None]
-
-
-class StudyError(Exception):
-    """A study cannot complete for a reason its user can act on; the message is shown as is."""
+SNAPSHOT = "snapshot"
 
 
 def _extremes(values: dict) -> tuple[float | None, float | None]:
@@ -21,10 +15,8 @@ def _extremes(values: dict) -> tuple[float | None, float | None]:
     return (min(finite), max(finite)) if finite else (None, None)
 
 
-def snapshot_power_flow(run: StudyRun, report: Report) -> dict:
+def snapshot_power_flow(run, report: Report) -> dict:
     """Power flow of the network at its stored set-points: bus voltages and branch loadings."""
-    from apps.grid.engine import snapshot
-
     report(10, "Building the network model")
     net = export_net(run.network)
     report(40, "Solving the power flow")
@@ -49,18 +41,9 @@ def snapshot_power_flow(run: StudyRun, report: Report) -> dict:
     }
 
 
-def projection(run: StudyRun, report: Report) -> None:
-    """ANM projection: forecast, then one task per primary substation (see apps.anm)."""
-    from apps.anm.services import projection_start
-
-    report(5, "Assembling the forecast")
-    projection = projection_start(study=run)
-    if projection.finished_at is not None:  # requeued after its last partition had already finished it
-        return {"projection": projection.pk, **projection.summary}
-    return None
+def snapshot_figure(run) -> dict:
+    """The network coloured by the snapshot's voltages and loadings."""
+    return network_figure(run.network, run.result)
 
 
-KINDS: dict[str, Callable[[StudyRun, Report], dict | None]] = {
-    StudyRun.Kind.SNAPSHOT: snapshot_power_flow,
-    StudyRun.Kind.PROJECTION: projection,
-}
+SNAPSHOT_KIND = StudyKind(name=SNAPSHOT, label="Snapshot power flow", run=snapshot_power_flow, figure=snapshot_figure)

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from apps.live.selectors import last_seq_for_user
+from .selectors import last_seq_for_user
 
 
 def portal(request) -> dict:
