@@ -11,6 +11,8 @@ from django.db import models
 
 from apps.accounts.models import Organisation
 
+from .engine.model import line_rating_mva
+
 
 class Network(models.Model):
     class CurtailmentRule(models.TextChoices):
@@ -135,7 +137,7 @@ class Line(IndexedElement):
 
     @property
     def rating_mva(self) -> float:
-        return 3**0.5 * self.from_bus.vn_kv * self.max_i_ka * self.df * self.parallel
+        return float(line_rating_mva(self.from_bus.vn_kv, self.max_i_ka, self.df, self.parallel))
 
 
 class Transformer(IndexedElement):

@@ -29,12 +29,12 @@ from .model import (
     InjectionTable,
     NetworkModel,
     ShuntTable,
+    SQRT3,
     SourceTable,
+    line_rating_mva,
 )
 from .taps import TapTable, build_tap_table, empty_tap_table
 from .topology import derive_feeders, fuse_buses, primary_transformers, supplied_buses
-
-SQRT3 = math.sqrt(3.0)
 
 # elements the engine does not model: an in-service row in any of them is refused
 _UNSUPPORTED_TABLES = ("gen", "trafo3w", "ward", "xward", "impedance", "dcline", "motor",
@@ -249,7 +249,7 @@ def _line_branches(net, bus_pos: pd.Series, buses: BusTable) -> dict:
         r_ohm=r, x_ohm=x, g_s=g, b_s=b,
         ratio=np.ones(n), shift_rad=np.zeros(n),
         i_max_ka=i_max, sn_mva=np.full(n, np.nan),
-        rating_mva=SQRT3 * vn_from * i_max,
+        rating_mva=line_rating_mva(vn_from, i_max),  # i_max already holds df and parallel
         loading_per_ka_from=per_ka, loading_per_ka_to=per_ka.copy(),
         vn_from_kv=vn_from, vn_to_kv=vn_to,
     )
