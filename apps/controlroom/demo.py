@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from apps.accounts.models import Organisation, User
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.selectors import next_pp_index
-from apps.grid.services import network_import_simbench
+from apps.grid.services import network_import
 
 from .world import DEMO_PROJECTION_START
 from .world_builder import shape_world
@@ -112,7 +112,7 @@ def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
     network = Network.objects.filter(name=DEMO_NETWORK_NAME).first()
     if network is None:
         say(f"Importing SimBench {DEMO_NETWORK_CODE} …")
-        network = network_import_simbench(code=DEMO_NETWORK_CODE, name=DEMO_NETWORK_NAME)
+        network = network_import(simbench_code=DEMO_NETWORK_CODE, name=DEMO_NETWORK_NAME)
         network.description = "SimBench rural MV grid with six wind farms and 90+ LV feeders (future scenario 2)."
         network.save(update_fields=["description"])
     began = time.perf_counter()

@@ -18,7 +18,7 @@ from .models import (
     VoltageLimit,
 )
 from .pandapower_io import NetworkImportError
-from .services import network_import_json, network_import_simbench
+from .services import network_import
 
 
 class VoltageLimitInline(admin.TabularInline):
@@ -47,15 +47,9 @@ class NetworkAdmin(admin.ModelAdmin):
     def import_view(self, request):
         """Admin action: import a network from a SimBench code or a pandapower JSON file."""
         if request.method == "POST":
-            name = request.POST.get("name", "")
             try:
-                if request.FILES.get("file"):
-                    upload = request.FILES["file"]
-                    network = network_import_json(text=upload.read().decode("utf-8", "replace"), name=name,
-                                                  filename=upload.name, actor=request.user)
-                else:
-                    code = request.POST.get("simbench_code", "").strip()
-                    network = network_import_simbench(code=code, name=name or code, actor=request.user)
+                network = network_import(name=request.POST.get("name", ""), file=request.FILES.get("file"),
+                                         simbench_code=request.POST.get("simbench_code", ""), actor=request.user)
             except NetworkImportError as exc:
                 messages.error(request, str(exc))
             else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import IO
 
 import pandapower as pp
 from django.db import transaction
@@ -35,21 +36,37 @@ def _parse_pandapower_json(text: str) -> pp.pandapowerNet:
     return net
 
 
-def network_import(*, net: pp.pandapowerNet, name: str, source: str, actor=None, replace: bool = False) -> Network:
-    """Create a registry network from a pandapower net.
+def network_import(*, name: str = "", simbench_code: str = "", file: IO[bytes] | None = None,
+                   net: pp.pandapowerNet | None = None, source: str = "", actor=None,
+                   replace: bool = False) -> Network:
+    """Create a registry network from a SimBench code, a pandapower JSON file or a net: the one
+    import entry point of the admin, the API and the ``import_network`` command.
 
     Parameters
     ----------
-    net: the pandapower net to import (validated first).
-    name: the registry name; must be new unless ``replace`` is set.
-    source: where it came from, e.g. ``simbench:1-MV-rural--2-sw`` or ``upload:grid.json``.
+    name: the registry name; must be new unless ``replace`` is set. Default: the SimBench code,
+        else the file's name.
+    simbench_code / file / net: exactly one of them. ``file`` is anything with ``read()`` (bytes)
+        and ``name`` (an upload or an opened file).
+    source: where a ``net`` came from; default ``simbench:<code>`` or ``upload:<file name>``.
     replace: delete an existing network of the same name in the same transaction.
 
     Raises
     ------
-    NetworkImportError: the net or the name is not acceptable; nothing was written.
+    NetworkImportError: the source, the net or the name is not acceptable; nothing was written.
     """
-    name = (name or "").strip()
+    if sum(given is not None and given != "" for given in (simbench_code, file, net)) != 1:
+        raise NetworkImportError("Give exactly one of a SimBench code or a pandapower JSON file.")
+    if simbench_code:
+        simbench_code = simbench_code.strip()
+        net, source, default_name = _load_simbench(simbench_code), f"simbench:{simbench_code}", simbench_code
+    elif file is not None:
+        filename = str(getattr(file, "name", "") or "")
+        net = _parse_pandapower_json(file.read().decode("utf-8", "replace"))
+        source, default_name = f"upload:{filename}".rstrip(":"), filename
+    else:
+        default_name = ""
+    name = (name or default_name or "").strip()
     if not name:
         raise NetworkImportError("A network name is required.")
     validate_net(net)
@@ -65,16 +82,6 @@ def network_import(*, net: pp.pandapowerNet, name: str, source: str, actor=None,
         audit_record(actor=actor, action="network.imported", obj=network, after={"source": source, **counts})
     log.info("imported network %s from %s: %s", name, source, counts)
     return network
-
-
-def network_import_simbench(*, code: str, name: str | None = None, actor=None, replace: bool = False) -> Network:
-    return network_import(net=_load_simbench(code), name=name or code, source=f"simbench:{code}", actor=actor,
-                          replace=replace)
-
-
-def network_import_json(*, text: str, name: str, filename: str = "", actor=None, replace: bool = False) -> Network:
-    return network_import(net=_parse_pandapower_json(text), name=name, source=f"upload:{filename}".rstrip(":"),
-                          actor=actor, replace=replace)
 
 
 def network_export_json(*, network: Network) -> str:

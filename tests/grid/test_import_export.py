@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import io
 
 import numpy as np
 import pandapower as pp
@@ -10,7 +11,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.grid.models import Bus, DERAsset, Feeder, Line, Load, Network, Substation, Switch
 from apps.grid.pandapower_io import NetworkImportError, export_net
-from apps.grid.services import network_import, network_import_json, network_import_simbench
+from apps.grid.services import network_import
 
 
 def _max_dv(reference, exported) -> float:
@@ -36,7 +37,7 @@ def test_full_mvlv_roundtrip_gives_the_same_power_flow():
 
     reference = simbench.get_simbench_net("1-MVLV-rural-all-2-sw")
     apply_tap_defaults(reference)  # SimBench's tap positions act, as the import makes them
-    network = network_import_simbench(code="1-MVLV-rural-all-2-sw")
+    network = network_import(simbench_code="1-MVLV-rural-all-2-sw")
     assert Bus.objects.filter(network=network).count() == len(reference.bus)
     exported = export_net(network)
     assert _max_dv(reference, exported) <= 1e-9
@@ -90,7 +91,7 @@ def _counts() -> tuple:
 def test_bad_json_is_rejected_and_changes_nothing(mv_network, text, message):
     before = _counts()
     with pytest.raises(NetworkImportError, match=message):
-        network_import_json(text=text, name="bad")
+        network_import(file=io.BytesIO(text.encode()), name="bad")
     assert _counts() == before
 
 
@@ -100,7 +101,7 @@ def test_invalid_net_is_rejected_whole_with_every_problem_named(mv_network, mv_n
     broken.load.loc[broken.load.index[0], "p_mw"] = np.nan
     before = _counts()
     with pytest.raises(NetworkImportError) as caught:
-        network_import_json(text=pp.to_json(broken), name="broken")
+        network_import(file=io.BytesIO(pp.to_json(broken).encode()), name="broken")
     assert "unknown bus(es) [99999]" in str(caught.value)
     assert "no value for 'p_mw'" in str(caught.value)
     assert _counts() == before
@@ -129,7 +130,7 @@ def test_duplicate_name_is_refused_unless_replacing(mv_network, mv_net):
 
 def test_unknown_simbench_code_gives_a_clear_error(db):
     with pytest.raises(NetworkImportError, match="not a SimBench code"):
-        network_import_simbench(code="9-NOPE--0-xx")
+        network_import(simbench_code="9-NOPE--0-xx")
     assert Network.objects.count() == 0
 
 
