@@ -2,8 +2,8 @@
 
 Each electrical element keeps ``pp_index``, its index in the pandapower net it came from, so
 that a network exported back to pandapower is the same net (same indices, same parameters)
-and results map back to registry rows. Feeders and substations are derived from topology at
-import.
+and results map back to registry rows. Substations are the transformers' LV busbars; feeders are
+the engine's (``apps.grid.engine.topology.derive_feeders``), stored at import.
 """
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from .engine import EngineError, from_pandapower
 from .engine.taps import tap_defaults
+from .engine.topology import connected_branch_mask
 from .models import (
     Bus,
     DERAsset,
@@ -27,7 +29,6 @@ from .models import (
     Switch,
     Transformer,
 )
-from .topology import derive_substations
 
 SUPPORTED_TABLES = {"bus", "line", "trafo", "switch", "ext_grid", "load", "sgen", "storage"}
 IGNORED_TABLES = {"measurement", "substation", "loadcases", "bus_geodata", "line_geodata"}
@@ -400,29 +401,92 @@ def _pv_of_pv_storage(network: Network, bus_id: dict[int, int], net) -> Iterable
         index += 1
 
 
+def _substations_of(net) -> dict[int, tuple[str, bool, list[int]]]:
+    """One substation per transformer LV busbar: busbar -> (name, primary, transformer indices)."""
+    substations: dict[int, tuple[str, bool, list[int]]] = {}
+    for idx, trafo in net.trafo.iterrows():
+        busbar = int(trafo.lv_bus)
+        if busbar not in substations:
+            label = trafo.get("substation")
+            name = (label if isinstance(label, str) else "") or _s(net.bus.at[busbar, "name"]) or f"Substation {busbar}"
+            substations[busbar] = (name, float(trafo.vn_hv_kv) >= 30.0, [])
+        substations[busbar][2].append(int(idx))
+    return dict(sorted(substations.items()))
+
+
+def _engine_model(net):
+    """The engine's model of ``net``: the registry stores the feeders the engine and the ANM
+    compute with (apps.grid.engine.topology.derive_feeders), not a second derivation."""
+    try:
+        return from_pandapower(net)
+    except EngineError as exc:  # a net the engine cannot calculate is not imported
+        raise NetworkImportError(f"Cannot import this network: {exc}.") from exc
+
+
+def _innermost_feeder(feeders: list) -> dict[int, int]:
+    """Bus -> position of the innermost feeder supplying it. An engine feeder holds every bus
+    behind its head line, LV networks behind secondary transformers included, so a bus can be in
+    an MV feeder and an LV feeder: the smaller one is where it sits (first on a tie, e.g. a ring)."""
+    owner: dict[int, int] = {}
+    for position in sorted(range(len(feeders)), key=lambda p: (-len(feeders[p].bus_indices), -p)):
+        owner.update(dict.fromkeys(feeders[position].bus_indices, position))
+    return owner
+
+
 def _store_topology(network: Network, net, bus_id: dict[int, int]) -> None:
-    derived = derive_substations(net)
     line_id = dict(Line.objects.filter(network=network).values_list("pp_index", "id"))
-    feeder_of_bus: dict[int, int] = {}
-    feeder_of_line: dict[int, int] = {}
+    substation_of_busbar: dict[int, Substation] = {}
     by_name: dict[str, Substation] = {}  # busbars of one named substation (e.g. sectionalised) are one substation
-    for sub in derived:
-        substation = by_name.get(sub.name)
+    for busbar, (name, primary, transformers) in _substations_of(net).items():
+        substation = by_name.get(name)
         if substation is None:
-            substation = by_name[sub.name] = Substation.objects.create(
-                network=network, name=sub.name, busbar_id=bus_id[sub.busbar],
-                kind=Substation.Kind.PRIMARY if sub.primary else Substation.Kind.SECONDARY,
+            substation = by_name[name] = Substation.objects.create(
+                network=network, name=name, busbar_id=bus_id[busbar],
+                kind=Substation.Kind.PRIMARY if primary else Substation.Kind.SECONDARY,
             )
-        Transformer.objects.filter(network=network, pp_index__in=sub.transformers).update(substation=substation)
-        Bus.objects.filter(id=bus_id[sub.busbar]).update(substation=substation)
-        for number, f in enumerate(sub.feeders, start=substation.feeders.count() + 1):
-            feeder = Feeder.objects.create(
-                network=network, substation=substation, name=f"{net.bus.at[sub.busbar, 'name']} F{number}", head_bus_id=bus_id[f.head_bus],
-                head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,
-            )
-            feeder_of_bus.update({bus_id[b]: feeder.id for b in f.buses})
-            feeder_of_line.update({line_id[ln]: feeder.id for ln in f.lines})
-    _bulk_set(Bus, "feeder_id", feeder_of_bus)
+        substation_of_busbar[busbar] = substation
+        Transformer.objects.filter(network=network, pp_index__in=transformers).update(substation=substation)
+        Bus.objects.filter(id=bus_id[busbar]).update(substation=substation)
+
+    model = _engine_model(net)
+    feeders = model.feeders
+    lv_bus_of_trafo = net.trafo.lv_bus.astype(int)
+
+    def busbar_of(f) -> int:  # the busbar may be fused (bus coupler) with the transformers' LV bus
+        return f.head_bus if f.head_bus in substation_of_busbar else int(lv_bus_of_trafo.at[f.trafos[0]])
+
+    def far_bus(f) -> int:
+        line = net.line.loc[f.head_line]
+        return int(line.to_bus if f.head_at_from else line.from_bus)
+
+    # numbered F1, F2, ... per substation in the order of the buses the head lines reach
+    numbers: dict[int, int] = {}
+    number_of: dict[int, int] = {}
+    for position in sorted(range(len(feeders)), key=lambda p: (busbar_of(feeders[p]), far_bus(feeders[p]))):
+        substation = substation_of_busbar[busbar_of(feeders[position])]
+        number_of[position] = numbers[substation.pk] = numbers.get(substation.pk, 0) + 1
+    rows = [
+        Feeder(
+            network=network, substation=substation_of_busbar[busbar_of(f)],
+            name=f"{net.bus.at[busbar_of(f), 'name']} F{number_of[position]}", head_bus_id=bus_id[f.head_bus],
+            head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,
+        )
+        for position, f in enumerate(feeders)
+    ]
+    Feeder.objects.bulk_create(rows)
+    feeder_ids = [row.pk for row in rows]
+    feeder_of_bus = {bus: feeder_ids[position] for bus, position in _innermost_feeder(feeders).items()}
+    # a conducting line sits on the feeder it heads, else on the feeder of both its ends (an open
+    # loop or tie line on none: drawn as "other lines")
+    conducting = connected_branch_mask(model.branches)
+    feeder_of_line = {}
+    for position in model.line_positions[conducting[model.line_positions]]:
+        from_bus, to_bus = model.buses.pp_index[[model.branches.from_bus[position], model.branches.to_bus[position]]]
+        feeder = feeder_of_bus.get(int(from_bus))
+        if feeder is not None and feeder == feeder_of_bus.get(int(to_bus)):
+            feeder_of_line[line_id[int(model.branches.pp_index[position])]] = feeder
+    feeder_of_line.update({line_id[f.head_line]: pk for f, pk in zip(feeders, feeder_ids)})
+    _bulk_set(Bus, "feeder_id", {bus_id[bus]: pk for bus, pk in feeder_of_bus.items()})
     _bulk_set(Line, "feeder_id", feeder_of_line)
 
 
