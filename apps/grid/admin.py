@@ -11,6 +11,7 @@ from .models import (
     Load,
     Network,
     Premise,
+    Shunt,
     Substation,
     Switch,
     ThermalRating,
@@ -93,6 +94,12 @@ class SwitchAdmin(ElementAdmin):
 @admin.register(ExternalGrid)
 class ExternalGridAdmin(ElementAdmin):
     list_display = ("name", "network", "vm_pu", "in_service")
+    raw_id_fields = ("bus",)
+
+
+@admin.register(Shunt)
+class ShuntAdmin(ElementAdmin):
+    list_display = ("name", "network", "pp_index", "q_mvar", "p_mw", "step", "max_step", "in_service")
     raw_id_fields = ("bus",)
 
 

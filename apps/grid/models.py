@@ -202,6 +202,19 @@ class ExternalGrid(IndexedElement):
     in_service = models.BooleanField(default=True)
 
 
+class Shunt(IndexedElement):
+    """A shunt reactor or capacitor bank (pandapower ``shunt``): ``q_mvar`` > 0 absorbs reactive
+    power, at ``step`` of ``max_step`` and the rated voltage ``vn_kv``."""
+
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    p_mw = models.FloatField(default=0.0)
+    q_mvar = models.FloatField()
+    vn_kv = models.FloatField(null=True, blank=True, help_text="Rated voltage; blank: the bus's nominal voltage.")
+    step = models.IntegerField(default=1)
+    max_step = models.IntegerField(default=1)
+    in_service = models.BooleanField(default=True)
+
+
 class Premise(NetworkElement):
     """A connection point: where a customer's load and DER meet the network."""
 

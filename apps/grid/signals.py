@@ -5,9 +5,9 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Bus, DERAsset, ExternalGrid, Line, Load, Network, Switch, Transformer
+from .models import Bus, DERAsset, ExternalGrid, Line, Load, Network, Shunt, Switch, Transformer
 
-ELECTRICAL = (Bus, Line, Transformer, Switch, ExternalGrid, Load, DERAsset)
+ELECTRICAL = (Bus, Line, Transformer, Switch, ExternalGrid, Shunt, Load, DERAsset)
 
 
 @receiver(post_save)

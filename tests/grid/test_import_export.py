@@ -154,3 +154,49 @@ def test_pv_storage_rows_become_a_pv_system_and_a_home_battery(mv_network, mv_ne
     assert battery.operating_mode == DERAsset.OperatingMode.SELF_CONSUMPTION
     assert DERAsset.objects.filter(network=mv_network, kind="pv").count() == (
         mv_net.sgen.type.str.contains("PV").sum() + len(mv_net.storage))
+
+
+def test_registry_feeders_are_the_engines(mv_network, mv_net):
+    """One derivation: the registry stores the engine's feeders (head line, capacity), and every
+    line of a feeder lies on buses of that feeder."""
+    from apps.grid.engine import from_pandapower
+
+    engine = {f.head_line: f for f in from_pandapower(copy.deepcopy(mv_net)).feeders}
+    stored = {f.head_line.pp_index: f for f in Feeder.objects.filter(network=mv_network).select_related("head_line")}
+    assert stored.keys() == engine.keys()
+    assert {k: f.capacity_mva for k, f in stored.items()} == pytest.approx({k: f.capacity_mva for k, f in engine.items()})
+    for line in Line.objects.filter(network=mv_network, feeder__isnull=False).select_related("feeder__head_line", "to_bus"):
+        assert line.to_bus.pp_index in engine[line.feeder.head_line.pp_index].bus_indices
+
+
+def _with_shunt(mv_net):
+    net = copy.deepcopy(mv_net)
+    pp.create_shunt(net, int(net.bus.index[5]), q_mvar=0.4, p_mw=0.01, step=2, max_step=3, name="reactor")
+    return net
+
+
+def test_shunts_are_imported_and_exported_as_the_engine_models_them(db, mv_net):
+    """Shunts: the engine models them, so the registry stores them too (same power flow back)."""
+    net = _with_shunt(mv_net)
+    network = network_import(net=copy.deepcopy(net), name="with shunt", source="test")
+    exported = export_net(network)
+    assert list(exported.shunt.name) == ["reactor"] and int(exported.shunt.step.iloc[0]) == 2
+    assert _max_dv(net, exported) <= 1e-9
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda net: net.load.__setitem__("const_z_p_percent", 50.0), "ZIP"),
+    (lambda net: pp.create_gen(net, int(net.bus.index[3]), p_mw=1.0), "'gen'"),
+    (lambda net: pp.create_load_dc(net, pp.create_bus_dc(net, vn_kv=1.0), p_dc_mw=0.1), "'load_dc'"),
+])
+def test_what_the_engine_does_not_model_is_refused_at_import(db, mv_net, edit, message):
+    """Import and engine read one list (apps.grid.engine.elements): no silently different net."""
+    from apps.grid.engine import UnsupportedElementError, from_pandapower
+
+    net = copy.deepcopy(mv_net)
+    edit(net)
+    with pytest.raises(UnsupportedElementError, match=message):
+        from_pandapower(net)
+    with pytest.raises(NetworkImportError, match=message):
+        network_import(net=net, name="refused", source="test")
+    assert Network.objects.count() == 0

@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .elements import unsupported_features
 from .errors import EmptyNetworkError, IslandedNetworkError, UnsupportedElementError
 from .model import (
     BRANCH_LINE,
@@ -35,12 +36,6 @@ from .model import (
 )
 from .taps import TapTable, build_tap_table, empty_tap_table
 from .topology import derive_feeders, fuse_buses, primary_transformers, supplied_buses
-
-# elements the engine does not model: an in-service row in any of them is refused
-_UNSUPPORTED_TABLES = ("gen", "trafo3w", "ward", "xward", "impedance", "dcline", "motor",
-                       "asymmetric_load", "asymmetric_sgen", "svc", "tcsc", "ssc", "vsc",
-                       "load_dc", "source_dc", "line_dc")
-
 
 def from_pandapower(net, *, trafo_model: str = "t", calculate_voltage_angles: bool = True,
                     allow_islands: bool = True) -> NetworkModel:
@@ -113,29 +108,8 @@ def _table(net, name: str) -> pd.DataFrame:
 
 
 def _refuse_unsupported(net) -> None:
-    for name in _UNSUPPORTED_TABLES:
-        table = _table(net, name)
-        if len(table) and ("in_service" not in table or table["in_service"].astype(bool).any()):
-            raise UnsupportedElementError(
-                f"net.{name} has in-service elements; the engine does not model '{name}'")
-    load = _table(net, "load")
-    zip_cols = [c for c in ("const_z_p_percent", "const_i_p_percent", "const_z_q_percent",
-                            "const_i_q_percent", "const_z_percent", "const_i_percent") if c in load]
-    if len(load) and zip_cols and (load[zip_cols].fillna(0).to_numpy() != 0).any():
-        raise UnsupportedElementError("voltage-dependent (ZIP) loads are not modelled; "
-                                      "const_z/const_i percentages must be 0")
-    switch = _table(net, "switch")
-    if len(switch) and "z_ohm" in switch:
-        bb = (switch["et"] == "b") & switch["closed"].astype(bool) & (switch["z_ohm"].fillna(0) > 0)
-        if bb.any():
-            raise UnsupportedElementError(
-                f"closed bus-bus switches with z_ohm > 0 are not modelled: {switch.index[bb].tolist()}")
-    trafo = _table(net, "trafo")
-    if len(trafo) and "tap_dependency_table" in trafo:
-        dep = trafo["tap_dependency_table"].eq(True)  # True, False or missing (NaN/None)
-        if (dep & trafo["in_service"].astype(bool)).any():
-            raise UnsupportedElementError("transformers with tap_dependency_table=True "
-                                          "(characteristic tables) are not modelled")
+    if problems := unsupported_features(net):
+        raise UnsupportedElementError("; ".join(problems))
     line = _table(net, "line")
     if len(line) and "tdpf" in line and line["tdpf"].astype(object).fillna(False).astype(bool).any():
         warnings.warn("line tdpf flags are ignored (no temperature-dependent power flow)", stacklevel=3)
@@ -460,9 +434,6 @@ def _injection_table(net, element: str, bus_pos: pd.Series, buses: BusTable) -> 
 def _shunt_table(net, bus_pos: pd.Series, buses: BusTable) -> ShuntTable:
     shunt = _table(net, "shunt")
     n = len(shunt)
-    if n and "step_dependency_table" in shunt and \
-            shunt["step_dependency_table"].astype(object).fillna(False).astype(bool).any():
-        raise UnsupportedElementError("shunts with step_dependency_table=True are not modelled")
     bus = bus_pos.loc[shunt["bus"].to_numpy()].to_numpy().astype(np.int64) if n else np.zeros(0, np.int64)
     vn_bus = buses.vn_kv[bus]
     vn = _col(shunt, "vn_kv", np.nan)
