@@ -1,3 +1,4 @@
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -19,7 +20,14 @@ from .models import (
     VoltageLimit,
 )
 from .pandapower_io import NetworkImportError
-from .services import network_import
+from .services import (
+    network_delete,
+    network_import,
+    network_save,
+    registry_element_delete,
+    registry_element_save,
+    registry_elements_delete,
+)
 
 
 class VoltageLimitInline(admin.TabularInline):
@@ -36,8 +44,14 @@ class ThermalRatingInline(admin.TabularInline):
     extra = 0
 
 
+class ChangeLoggedAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    """Registry admin: each object links to its change log (who, when, before/after)."""
+
+    show_auditlog_history_link = True
+
+
 @admin.register(Network)
-class NetworkAdmin(admin.ModelAdmin):
+class NetworkAdmin(ChangeLoggedAdmin):
     list_display = ("name", "source", "curtailment_rule", "created_at")
     inlines = (VoltageLimitInline, ThermalRatingInline)
     change_list_template = "admin/grid/network/change_list.html"
@@ -60,10 +74,31 @@ class NetworkAdmin(admin.ModelAdmin):
                                                                   "title": "Import a network"})
 
 
-class ElementAdmin(admin.ModelAdmin):
+    # writes through the services: they bump the revision that caches key on
+    def save_model(self, request, obj, form, change):
+        network_save(network=obj, changed=form.changed_data if change else (), actor=request.user)
+
+    def delete_model(self, request, obj):
+        network_delete(network=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for network in queryset:
+            network_delete(network=network, actor=request.user)
+
+
+class ElementAdmin(ChangeLoggedAdmin):
     list_filter = ("network",)
     search_fields = ("name",)
     list_select_related = ("network",)
+
+    def save_model(self, request, obj, form, change):
+        registry_element_save(element=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        registry_element_delete(element=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        registry_elements_delete(queryset=queryset, actor=request.user)
 
 
 @admin.register(Bus)

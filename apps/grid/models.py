@@ -7,6 +7,7 @@ the engine's (``apps.grid.engine.topology.derive_feeders``), stored at import.
 """
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.db import models
 
 from apps.accounts.models import Organisation
@@ -379,3 +380,12 @@ class ThermalRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_branch_class_display()} ratings of {self.network}"
+
+
+# Change logging, NetBox-style: every save and delete of a registry row through the ORM is logged
+# with actor, time and before/after (django-auditlog; the admin shows it per object). Bulk writes
+# (imports) are logged once, by their service.
+auditlog.register(Network, exclude_fields=["revision"])
+for _model in (Substation, Feeder, Bus, Line, Transformer, Switch, ExternalGrid, Shunt, Premise, Load, DERAsset,
+               VoltageLimit, ThermalRating):
+    auditlog.register(_model)
