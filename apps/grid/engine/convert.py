@@ -191,6 +191,20 @@ def _open_ends(net, element_code: str, table: pd.DataFrame, first_bus: str) -> t
     return first_open, second_open
 
 
+def _branch_ends(kind: int, table: pd.DataFrame, from_bus: np.ndarray, to_bus: np.ndarray,
+                 from_open: np.ndarray, to_open: np.ndarray, buses: BusTable) -> dict:
+    """The columns lines and transformers share: identity, ends and whether each end conducts."""
+    return dict(
+        kind=np.full(len(table), kind, dtype=np.int8),
+        pp_index=table.index.to_numpy(dtype=np.int64),
+        name=_names(table),
+        from_bus=from_bus.astype(np.int64), to_bus=to_bus.astype(np.int64),
+        in_service=table["in_service"].to_numpy(dtype=bool),
+        from_closed=~from_open & buses.in_service[from_bus],
+        to_closed=~to_open & buses.in_service[to_bus],
+    )
+
+
 def _line_branches(net, bus_pos: pd.Series, buses: BusTable) -> dict:
     line = _table(net, "line")
     n = len(line)
@@ -213,13 +227,7 @@ def _line_branches(net, bus_pos: pd.Series, buses: BusTable) -> dict:
     with np.errstate(divide="ignore"):
         per_ka = np.where(i_max > 0, 100.0 / i_max, np.inf)
     return dict(
-        kind=np.full(n, BRANCH_LINE, dtype=np.int8),
-        pp_index=line.index.to_numpy(dtype=np.int64),
-        name=_names(line),
-        from_bus=fb.astype(np.int64), to_bus=tb.astype(np.int64),
-        in_service=line["in_service"].to_numpy(dtype=bool),
-        from_closed=~from_open & buses.in_service[fb],
-        to_closed=~to_open & buses.in_service[tb],
+        **_branch_ends(BRANCH_LINE, line, fb, tb, from_open, to_open, buses),
         r_ohm=r, x_ohm=x, g_s=g, b_s=b,
         ratio=np.ones(n), shift_rad=np.zeros(n),
         i_max_ka=i_max, sn_mva=np.full(n, np.nan),
@@ -363,13 +371,7 @@ def _trafo_branches(net, bus_pos: pd.Series, buses: BusTable, trafo_model: str,
     hv_open, lv_open = _open_ends(net, "t", trafo, "hv_bus")
     rating = sn * parallel * df
     return dict(
-        kind=np.full(n, BRANCH_TRAFO, dtype=np.int8),
-        pp_index=trafo.index.to_numpy(dtype=np.int64),
-        name=_names(trafo),
-        from_bus=hb.astype(np.int64), to_bus=lb.astype(np.int64),
-        in_service=trafo["in_service"].to_numpy(dtype=bool),
-        from_closed=~hv_open & buses.in_service[hb],
-        to_closed=~lv_open & buses.in_service[lb],
+        **_branch_ends(BRANCH_TRAFO, trafo, hb, lb, hv_open, lv_open, buses),
         **electrical,
         i_max_ka=np.full(n, np.nan), sn_mva=rating, rating_mva=rating,
         loading_per_ka_from=SQRT3 * trafo["vn_hv_kv"].to_numpy(dtype=float) * 100.0 / rating,
