@@ -132,7 +132,7 @@ def network_limits_ensure(*, network: Network) -> None:
 def network_delete(*, network: Network, actor=None) -> None:
     """Delete a network and everything on it: one change-log entry (the network's), not one per
     cascaded row."""
-    with _as_actor(actor):
+    with transaction.atomic(), _as_actor(actor):
         LogEntry.objects.log_create(network, force_log=True, action=LogEntry.Action.DELETE,
                                     changes=model_instance_diff(network, None))
         with disable_auditlog():
