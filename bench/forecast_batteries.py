@@ -70,10 +70,10 @@ def main() -> None:
     from apps.forecasting.calc.physics import pv_power_rel  # noqa: F401  (documents the model used)
     from apps.forecasting.services import forecast_injections
     from apps.grid.models import DERAsset, Network
-    from apps.grid.services import network_import_simbench
+    from apps.grid.services import network_import
 
     call_command("migrate", verbosity=0)
-    network = Network.objects.filter(source=f"simbench:{CODE}").first() or network_import_simbench(code=CODE)
+    network = Network.objects.filter(source=f"simbench:{CODE}").first() or network_import(simbench_code=CODE)
     net = simbench.get_simbench_net(CODE)
     before = before_mw(net, AT)
 

@@ -14,7 +14,7 @@ partition → constraint episodes, headroom, curtailment → episodes and alarms
 ``DATABASE_URL`` for itself, so the embedded settings run Celery eagerly on SQLite).
 
 Networks: (a) the demo world (SimBench ``1-MVLV-rural-all-2-sw`` loaded by ``load_demo``) and
-(b) ``1-MV-rural--2-sw`` alone (``network_import_simbench``), both in one scratch database. The
+(b) ``1-MV-rural--2-sw`` alone (``network_import``), both in one scratch database. The
 database is prepared in a child process (migrate, load_demo, import), so that the measuring
 process starts cold: its first run per network pays what a freshly started worker pays (profile
 cache from disk, network export, model build). Every run has the same inputs (start, seed) so that
@@ -79,7 +79,7 @@ def prepare(var_dir: str) -> None:
     from django.core.management import call_command
 
     from apps.grid.models import Network
-    from apps.grid.services import network_import_simbench
+    from apps.grid.services import network_import
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -87,7 +87,7 @@ def prepare(var_dir: str) -> None:
     call_command("load_demo", stdout=open(os.devnull, "w"))
     t2 = time.perf_counter()
     if not Network.objects.filter(name=MV_NAME).exists():
-        network_import_simbench(code=MV_CODE, name=MV_NAME)
+        network_import(simbench_code=MV_CODE, name=MV_NAME)
     t3 = time.perf_counter()
     print(f"  prepared {var_dir}: migrate {t1 - t0:.1f} s, load_demo {t2 - t1:.1f} s, "
           f"import {MV_CODE} {t3 - t2:.1f} s")

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from apps.accounts.models import Organisation, User
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.selectors import next_pp_index
-from apps.grid.services import network_import_simbench
+from apps.grid.services import network_import, registry_element_save
 
 from .world import DEMO_PROJECTION_START
 from .world_builder import shape_world
@@ -92,14 +92,14 @@ def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
     busbar = Substation.objects.filter(network=network, kind="secondary").order_by("name")[3].busbar
     scheme = _premise(network, busbar.id, orgs[COMMUNITY], "CE-0001", "Riverside Community Battery")
     if not scheme.der_assets.exists():
-        DERAsset.objects.create(
+        registry_element_save(element=DERAsset(
             network=network, premise=scheme, owner=orgs[COMMUNITY], bus=busbar, name="Riverside community battery",
             kind=DERAsset.Kind.BATTERY, pp_element=DERAsset.PPElement.STORAGE,
             pp_index=next_pp_index(network=network, element=DERAsset.PPElement.STORAGE), p_mw=0.0, rated_mw=0.25, sn_mva=0.25,
             capacity_mwh=0.5, min_e_mwh=0.0, soc_percent=50.0, status=DERAsset.Status.OPERATIONAL, type="community_storage",
             connected_on=dt.date(2025, 9, 15), connection_type=DERAsset.ConnectionType.FLEXIBLE,
             offer_accepted_on=dt.date(2024, 11, 4),
-        )
+        ))
 
 
 def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
@@ -112,7 +112,7 @@ def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
     network = Network.objects.filter(name=DEMO_NETWORK_NAME).first()
     if network is None:
         say(f"Importing SimBench {DEMO_NETWORK_CODE} …")
-        network = network_import_simbench(code=DEMO_NETWORK_CODE, name=DEMO_NETWORK_NAME)
+        network = network_import(simbench_code=DEMO_NETWORK_CODE, name=DEMO_NETWORK_NAME)
         network.description = "SimBench rural MV grid with six wind farms and 90+ LV feeders (future scenario 2)."
         network.save(update_fields=["description"])
     began = time.perf_counter()

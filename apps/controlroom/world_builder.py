@@ -13,6 +13,7 @@ from django.db import connection
 
 from apps.grid.models import Bus, DERAsset, Load, Network, Premise, Substation, Transformer
 from apps.grid.selectors import next_pp_index
+from apps.grid.services import network_revision_bump
 
 from . import world
 
@@ -137,7 +138,7 @@ def shape_world(network: Network, *, owners: dict, say=None) -> None:
     _add_ev_chargers(network, buses, premise_of, kind_of, household_bus)
     _uprate_transformers(network, pv_kwp_by_network, streets)
     _mv_connections(network)
-    Network.objects.filter(pk=network.pk).update(revision=network.revision + 1)
+    network_revision_bump(network=network)  # the rows above were written in bulk, past any service
     network.refresh_from_db(fields=["revision"])
 
 

@@ -18,7 +18,7 @@ from .figures import network_figure
 from .models import DERAsset, Network, Premise
 from .pandapower_io import NetworkImportError
 from .selectors import der_assets_for, network_summary, networks_for, premises_for
-from .services import network_export_json, network_import_json, network_import_simbench
+from .services import network_export_json, network_import
 
 
 class NetworkSerializer(serializers.ModelSerializer):
@@ -135,13 +135,8 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            if data.get("file"):
-                upload = data["file"]
-                network = network_import_json(text=upload.read().decode("utf-8", "replace"), name=data["name"],
-                                              filename=upload.name, actor=request.user, replace=data["replace"])
-            else:
-                network = network_import_simbench(code=data["simbench_code"], name=data.get("name") or None,
-                                                   actor=request.user, replace=data["replace"])
+            network = network_import(name=data.get("name", ""), simbench_code=data.get("simbench_code", ""),
+                                     file=data.get("file"), actor=request.user, replace=data["replace"])
         except NetworkImportError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(NetworkSerializer(network).data, status=status.HTTP_201_CREATED)

@@ -8,7 +8,6 @@ class GridConfig(AppConfig):
     def ready(self) -> None:
         from apps.studies.registry import study_kind_register
 
-        from . import signals  # noqa: F401 - registers the revision bump
         from .study_kinds import SNAPSHOT_KIND
 
         study_kind_register(SNAPSHOT_KIND)

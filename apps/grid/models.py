@@ -2,14 +2,17 @@
 
 Each electrical element keeps ``pp_index``, its index in the pandapower net it came from, so
 that a network exported back to pandapower is the same net (same indices, same parameters)
-and results map back to registry rows. Feeders and substations are derived from topology at
-import.
+and results map back to registry rows. Substations are the transformers' LV busbars; feeders are
+the engine's (``apps.grid.engine.topology.derive_feeders``), stored at import.
 """
 from __future__ import annotations
 
+from auditlog.registry import auditlog
 from django.db import models
 
 from apps.accounts.models import Organisation
+
+from .engine.model import line_rating_mva
 
 
 class Network(models.Model):
@@ -135,7 +138,7 @@ class Line(IndexedElement):
 
     @property
     def rating_mva(self) -> float:
-        return 3**0.5 * self.from_bus.vn_kv * self.max_i_ka * self.df * self.parallel
+        return float(line_rating_mva(self.from_bus.vn_kv, self.max_i_ka, self.df, self.parallel))
 
 
 class Transformer(IndexedElement):
@@ -197,6 +200,19 @@ class ExternalGrid(IndexedElement):
     bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
     vm_pu = models.FloatField(default=1.0)
     va_degree = models.FloatField(default=0.0)
+    in_service = models.BooleanField(default=True)
+
+
+class Shunt(IndexedElement):
+    """A shunt reactor or capacitor bank (pandapower ``shunt``): ``q_mvar`` > 0 absorbs reactive
+    power, at ``step`` of ``max_step`` and the rated voltage ``vn_kv``."""
+
+    bus = models.ForeignKey(Bus, on_delete=models.CASCADE, related_name="+")
+    p_mw = models.FloatField(default=0.0)
+    q_mvar = models.FloatField()
+    vn_kv = models.FloatField(null=True, blank=True, help_text="Rated voltage; blank: the bus's nominal voltage.")
+    step = models.IntegerField(default=1)
+    max_step = models.IntegerField(default=1)
     in_service = models.BooleanField(default=True)
 
 
@@ -364,3 +380,12 @@ class ThermalRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_branch_class_display()} ratings of {self.network}"
+
+
+# Change logging, NetBox-style: every save and delete of a registry row through the ORM is logged
+# with actor, time and before/after (django-auditlog; the admin shows it per object). Bulk writes
+# (imports) are logged once, by their service.
+auditlog.register(Network, exclude_fields=["revision"])
+for _model in (Substation, Feeder, Bus, Line, Transformer, Switch, ExternalGrid, Shunt, Premise, Load, DERAsset,
+               VoltageLimit, ThermalRating):
+    auditlog.register(_model)

@@ -14,7 +14,10 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from .engine import EngineError, from_pandapower
+from .engine.elements import unsupported_features
 from .engine.taps import tap_defaults
+from .engine.topology import connected_branch_mask
 from .models import (
     Bus,
     DERAsset,
@@ -23,14 +26,12 @@ from .models import (
     Line,
     Load,
     Network,
+    Shunt,
     Substation,
     Switch,
     Transformer,
 )
-from .topology import derive_substations
 
-SUPPORTED_TABLES = {"bus", "line", "trafo", "switch", "ext_grid", "load", "sgen", "storage"}
-IGNORED_TABLES = {"measurement", "substation", "loadcases", "bus_geodata", "line_geodata"}
 REQUIRED_COLUMNS = {
     "bus": ["vn_kv"],
     "line": ["from_bus", "to_bus", "length_km", "r_ohm_per_km", "x_ohm_per_km", "max_i_ka"],
@@ -40,6 +41,7 @@ REQUIRED_COLUMNS = {
     "load": ["bus", "p_mw"],
     "sgen": ["bus", "p_mw"],
     "storage": ["bus", "p_mw"],
+    "shunt": ["bus", "q_mvar"],
 }
 BUS_REFERENCES = {
     "line": ["from_bus", "to_bus"],
@@ -49,6 +51,7 @@ BUS_REFERENCES = {
     "load": ["bus"],
     "sgen": ["bus"],
     "storage": ["bus"],
+    "shunt": ["bus"],
 }
 
 
@@ -80,6 +83,9 @@ PHYSICAL_RANGES = {
     ("storage", "q_mvar"): (-1e4, 1e4, True),
     ("storage", "max_e_mwh"): (0.0, 1e5, True),
     ("storage", "sn_mva"): (0.0, 1e4, True),
+    ("shunt", "p_mw"): (-1e4, 1e4, True),
+    ("shunt", "q_mvar"): (-1e4, 1e4, True),
+    ("shunt", "vn_kv"): (0.0, 1000.0, False),
 }
 MAX_LISTED_PROBLEMS = 20
 
@@ -141,15 +147,8 @@ def validate_net(net) -> None:
     """Raise :class:`NetworkImportError` listing every problem that blocks an import."""
     if not isinstance(net, pp.pandapowerNet):
         raise NetworkImportError("The file is not a pandapower network.")
-    problems: list[str] = []
-    for table in net.keys():
-        if table.startswith("_") or table.startswith("res_") or table in SUPPORTED_TABLES | IGNORED_TABLES:
-            continue
-        frame = net[table]
-        if isinstance(frame, pd.DataFrame) and len(frame) and table not in {"std_types", "profiles"}:
-            if table in {"trafo3w", "gen", "shunt", "impedance", "ward", "xward", "dcline", "motor", "asymmetric_load",
-                         "asymmetric_sgen", "svc", "tcsc", "ssc", "vsc", "bus_dc", "line_dc"}:
-                problems.append(f"it has {len(frame)} '{table}' element(s), which the registry does not support")
+    # what the engine does not model, the registry does not import (it could not store it either)
+    problems: list[str] = unsupported_features(net, out_of_service_too=True)
     if net.bus.empty:
         problems.append("it has no buses")
     if net.ext_grid.empty or not net.ext_grid.in_service.astype(bool).any():
@@ -302,6 +301,14 @@ def import_net(network: Network, net) -> dict[str, int]:
         )
         for idx, r in net.load.iterrows()
     ], batch_size=2000)
+    Shunt.objects.bulk_create([
+        Shunt(
+            network=network, pp_index=int(idx), name=_s(r.get("name")), bus_id=bus_id[int(r.bus)],
+            p_mw=_f(r.get("p_mw"), 0.0), q_mvar=float(r.q_mvar), vn_kv=_f(r.get("vn_kv")), step=_i(r.get("step"), 1),
+            max_step=_i(r.get("max_step"), 1), in_service=_b(r.get("in_service")),
+        )
+        for idx, r in net.shunt.iterrows()
+    ])
     split_pv = list(_pv_of_pv_storage(network, bus_id, net))
     DERAsset.objects.bulk_create(
         list(_der_rows(network, bus_id, net.sgen, DERAsset.PPElement.SGEN))
@@ -311,7 +318,7 @@ def import_net(network: Network, net) -> dict[str, int]:
     _store_topology(network, net, bus_id)
     return {
         "buses": len(net.bus), "lines": len(net.line), "transformers": len(net.trafo), "switches": len(net.switch),
-        "loads": len(net.load), "der_assets": len(net.sgen) + len(net.storage) + len(split_pv),
+        "loads": len(net.load), "shunts": len(net.shunt), "der_assets": len(net.sgen) + len(net.storage) + len(split_pv),
     }
 
 
@@ -400,29 +407,92 @@ def _pv_of_pv_storage(network: Network, bus_id: dict[int, int], net) -> Iterable
         index += 1
 
 
+def _substations_of(net) -> dict[int, tuple[str, bool, list[int]]]:
+    """One substation per transformer LV busbar: busbar -> (name, primary, transformer indices)."""
+    substations: dict[int, tuple[str, bool, list[int]]] = {}
+    for idx, trafo in net.trafo.iterrows():
+        busbar = int(trafo.lv_bus)
+        if busbar not in substations:
+            label = trafo.get("substation")
+            name = (label if isinstance(label, str) else "") or _s(net.bus.at[busbar, "name"]) or f"Substation {busbar}"
+            substations[busbar] = (name, float(trafo.vn_hv_kv) >= 30.0, [])
+        substations[busbar][2].append(int(idx))
+    return dict(sorted(substations.items()))
+
+
+def _engine_model(net):
+    """The engine's model of ``net``: the registry stores the feeders the engine and the ANM
+    compute with (apps.grid.engine.topology.derive_feeders), not a second derivation."""
+    try:
+        return from_pandapower(net)
+    except EngineError as exc:  # a net the engine cannot calculate is not imported
+        raise NetworkImportError(f"Cannot import this network: {exc}.") from exc
+
+
+def _innermost_feeder(feeders: list) -> dict[int, int]:
+    """Bus -> position of the innermost feeder supplying it. An engine feeder holds every bus
+    behind its head line, LV networks behind secondary transformers included, so a bus can be in
+    an MV feeder and an LV feeder: the smaller one is where it sits (first on a tie, e.g. a ring)."""
+    owner: dict[int, int] = {}
+    for position in sorted(range(len(feeders)), key=lambda p: (-len(feeders[p].bus_indices), -p)):
+        owner.update(dict.fromkeys(feeders[position].bus_indices, position))
+    return owner
+
+
 def _store_topology(network: Network, net, bus_id: dict[int, int]) -> None:
-    derived = derive_substations(net)
     line_id = dict(Line.objects.filter(network=network).values_list("pp_index", "id"))
-    feeder_of_bus: dict[int, int] = {}
-    feeder_of_line: dict[int, int] = {}
+    substation_of_busbar: dict[int, Substation] = {}
     by_name: dict[str, Substation] = {}  # busbars of one named substation (e.g. sectionalised) are one substation
-    for sub in derived:
-        substation = by_name.get(sub.name)
+    for busbar, (name, primary, transformers) in _substations_of(net).items():
+        substation = by_name.get(name)
         if substation is None:
-            substation = by_name[sub.name] = Substation.objects.create(
-                network=network, name=sub.name, busbar_id=bus_id[sub.busbar],
-                kind=Substation.Kind.PRIMARY if sub.primary else Substation.Kind.SECONDARY,
+            substation = by_name[name] = Substation.objects.create(
+                network=network, name=name, busbar_id=bus_id[busbar],
+                kind=Substation.Kind.PRIMARY if primary else Substation.Kind.SECONDARY,
             )
-        Transformer.objects.filter(network=network, pp_index__in=sub.transformers).update(substation=substation)
-        Bus.objects.filter(id=bus_id[sub.busbar]).update(substation=substation)
-        for number, f in enumerate(sub.feeders, start=substation.feeders.count() + 1):
-            feeder = Feeder.objects.create(
-                network=network, substation=substation, name=f"{net.bus.at[sub.busbar, 'name']} F{number}", head_bus_id=bus_id[f.head_bus],
-                head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,
-            )
-            feeder_of_bus.update({bus_id[b]: feeder.id for b in f.buses})
-            feeder_of_line.update({line_id[ln]: feeder.id for ln in f.lines})
-    _bulk_set(Bus, "feeder_id", feeder_of_bus)
+        substation_of_busbar[busbar] = substation
+        Transformer.objects.filter(network=network, pp_index__in=transformers).update(substation=substation)
+        Bus.objects.filter(id=bus_id[busbar]).update(substation=substation)
+
+    model = _engine_model(net)
+    feeders = model.feeders
+    lv_bus_of_trafo = net.trafo.lv_bus.astype(int)
+
+    def busbar_of(f) -> int:  # the busbar may be fused (bus coupler) with the transformers' LV bus
+        return f.head_bus if f.head_bus in substation_of_busbar else int(lv_bus_of_trafo.at[f.trafos[0]])
+
+    def far_bus(f) -> int:
+        line = net.line.loc[f.head_line]
+        return int(line.to_bus if f.head_at_from else line.from_bus)
+
+    # numbered F1, F2, ... per substation in the order of the buses the head lines reach
+    numbers: dict[int, int] = {}
+    number_of: dict[int, int] = {}
+    for position in sorted(range(len(feeders)), key=lambda p: (busbar_of(feeders[p]), far_bus(feeders[p]))):
+        substation = substation_of_busbar[busbar_of(feeders[position])]
+        number_of[position] = numbers[substation.pk] = numbers.get(substation.pk, 0) + 1
+    rows = [
+        Feeder(
+            network=network, substation=substation_of_busbar[busbar_of(f)],
+            name=f"{net.bus.at[busbar_of(f), 'name']} F{number_of[position]}", head_bus_id=bus_id[f.head_bus],
+            head_line_id=line_id[f.head_line], vn_kv=f.vn_kv, capacity_mva=f.capacity_mva,
+        )
+        for position, f in enumerate(feeders)
+    ]
+    Feeder.objects.bulk_create(rows)
+    feeder_ids = [row.pk for row in rows]
+    feeder_of_bus = {bus: feeder_ids[position] for bus, position in _innermost_feeder(feeders).items()}
+    # a conducting line sits on the feeder it heads, else on the feeder of both its ends (an open
+    # loop or tie line on none: drawn as "other lines")
+    conducting = connected_branch_mask(model.branches)
+    feeder_of_line = {}
+    for position in model.line_positions[conducting[model.line_positions]]:
+        from_bus, to_bus = model.buses.pp_index[[model.branches.from_bus[position], model.branches.to_bus[position]]]
+        feeder = feeder_of_bus.get(int(from_bus))
+        if feeder is not None and feeder == feeder_of_bus.get(int(to_bus)):
+            feeder_of_line[line_id[int(model.branches.pp_index[position])]] = feeder
+    feeder_of_line.update({line_id[f.head_line]: pk for f, pk in zip(feeders, feeder_ids)})
+    _bulk_set(Bus, "feeder_id", {bus_id[bus]: pk for bus, pk in feeder_of_bus.items()})
     _bulk_set(Line, "feeder_id", feeder_of_line)
 
 
@@ -501,6 +571,10 @@ def export_net(network: Network) -> pp.pandapowerNet:
         pp.create_ext_grid(net, pp_of[grid.bus_id], vm_pu=grid.vm_pu, va_degree=grid.va_degree,
                            in_service=grid.in_service, name=grid.name, index=grid.pp_index)
 
+    for shunt in Shunt.objects.filter(network=network).order_by("pp_index"):
+        pp.create_shunt(net, pp_of[shunt.bus_id], q_mvar=shunt.q_mvar, p_mw=shunt.p_mw, vn_kv=shunt.vn_kv,
+                        step=shunt.step, max_step=shunt.max_step, in_service=shunt.in_service, name=shunt.name,
+                        index=shunt.pp_index)
     loads = list(Load.objects.filter(network=network).order_by("pp_index"))
     ev_chargers = list(DERAsset.objects.filter(network=network, pp_element=DERAsset.PPElement.LOAD).order_by("pp_index"))
     if loads or ev_chargers:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "auditlog",  # registry change logging (apps.grid.models)
     "apps.accounts",
     "apps.audit",
     "apps.grid",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.audit.middleware.RequestIdMiddleware",
     "apps.accounts.middleware.ShiftSessionMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",  # names the request's user in change-log entries
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]

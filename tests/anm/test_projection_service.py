@@ -73,10 +73,10 @@ def without_oltc(network) -> None:
     """A primary without voltage control: the busbar floats with the source, no target move is
     on offer, and the sunny day needs curtailment."""
     from apps.grid.models import Transformer
+    from apps.grid.services import registry_elements_update
 
-    for unit in Transformer.objects.filter(network=network):
-        unit.oltc_enabled = False
-        unit.save()  # bumps the revision: the partition model is rebuilt
+    # the service bumps the revision: the partition model is rebuilt
+    registry_elements_update(queryset=Transformer.objects.filter(network=network), oltc_enabled=False)
     network.refresh_from_db()
 
 

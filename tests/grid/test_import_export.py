@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import io
 
 import numpy as np
 import pandapower as pp
@@ -10,7 +11,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.grid.models import Bus, DERAsset, Feeder, Line, Load, Network, Substation, Switch
 from apps.grid.pandapower_io import NetworkImportError, export_net
-from apps.grid.services import network_import, network_import_json, network_import_simbench
+from apps.grid.services import network_import
 
 
 def _max_dv(reference, exported) -> float:
@@ -36,7 +37,7 @@ def test_full_mvlv_roundtrip_gives_the_same_power_flow():
 
     reference = simbench.get_simbench_net("1-MVLV-rural-all-2-sw")
     apply_tap_defaults(reference)  # SimBench's tap positions act, as the import makes them
-    network = network_import_simbench(code="1-MVLV-rural-all-2-sw")
+    network = network_import(simbench_code="1-MVLV-rural-all-2-sw")
     assert Bus.objects.filter(network=network).count() == len(reference.bus)
     exported = export_net(network)
     assert _max_dv(reference, exported) <= 1e-9
@@ -90,7 +91,7 @@ def _counts() -> tuple:
 def test_bad_json_is_rejected_and_changes_nothing(mv_network, text, message):
     before = _counts()
     with pytest.raises(NetworkImportError, match=message):
-        network_import_json(text=text, name="bad")
+        network_import(file=io.BytesIO(text.encode()), name="bad")
     assert _counts() == before
 
 
@@ -100,7 +101,7 @@ def test_invalid_net_is_rejected_whole_with_every_problem_named(mv_network, mv_n
     broken.load.loc[broken.load.index[0], "p_mw"] = np.nan
     before = _counts()
     with pytest.raises(NetworkImportError) as caught:
-        network_import_json(text=pp.to_json(broken), name="broken")
+        network_import(file=io.BytesIO(pp.to_json(broken).encode()), name="broken")
     assert "unknown bus(es) [99999]" in str(caught.value)
     assert "no value for 'p_mw'" in str(caught.value)
     assert _counts() == before
@@ -129,7 +130,7 @@ def test_duplicate_name_is_refused_unless_replacing(mv_network, mv_net):
 
 def test_unknown_simbench_code_gives_a_clear_error(db):
     with pytest.raises(NetworkImportError, match="not a SimBench code"):
-        network_import_simbench(code="9-NOPE--0-xx")
+        network_import(simbench_code="9-NOPE--0-xx")
     assert Network.objects.count() == 0
 
 
@@ -153,3 +154,49 @@ def test_pv_storage_rows_become_a_pv_system_and_a_home_battery(mv_network, mv_ne
     assert battery.operating_mode == DERAsset.OperatingMode.SELF_CONSUMPTION
     assert DERAsset.objects.filter(network=mv_network, kind="pv").count() == (
         mv_net.sgen.type.str.contains("PV").sum() + len(mv_net.storage))
+
+
+def test_registry_feeders_are_the_engines(mv_network, mv_net):
+    """One derivation: the registry stores the engine's feeders (head line, capacity), and every
+    line of a feeder lies on buses of that feeder."""
+    from apps.grid.engine import from_pandapower
+
+    engine = {f.head_line: f for f in from_pandapower(copy.deepcopy(mv_net)).feeders}
+    stored = {f.head_line.pp_index: f for f in Feeder.objects.filter(network=mv_network).select_related("head_line")}
+    assert stored.keys() == engine.keys()
+    assert {k: f.capacity_mva for k, f in stored.items()} == pytest.approx({k: f.capacity_mva for k, f in engine.items()})
+    for line in Line.objects.filter(network=mv_network, feeder__isnull=False).select_related("feeder__head_line", "to_bus"):
+        assert line.to_bus.pp_index in engine[line.feeder.head_line.pp_index].bus_indices
+
+
+def _with_shunt(mv_net):
+    net = copy.deepcopy(mv_net)
+    pp.create_shunt(net, int(net.bus.index[5]), q_mvar=0.4, p_mw=0.01, step=2, max_step=3, name="reactor")
+    return net
+
+
+def test_shunts_are_imported_and_exported_as_the_engine_models_them(db, mv_net):
+    """Shunts: the engine models them, so the registry stores them too (same power flow back)."""
+    net = _with_shunt(mv_net)
+    network = network_import(net=copy.deepcopy(net), name="with shunt", source="test")
+    exported = export_net(network)
+    assert list(exported.shunt.name) == ["reactor"] and int(exported.shunt.step.iloc[0]) == 2
+    assert _max_dv(net, exported) <= 1e-9
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda net: net.load.__setitem__("const_z_p_percent", 50.0), "ZIP"),
+    (lambda net: pp.create_gen(net, int(net.bus.index[3]), p_mw=1.0), "'gen'"),
+    (lambda net: pp.create_load_dc(net, pp.create_bus_dc(net, vn_kv=1.0), p_dc_mw=0.1), "'load_dc'"),
+])
+def test_what_the_engine_does_not_model_is_refused_at_import(db, mv_net, edit, message):
+    """Import and engine read one list (apps.grid.engine.elements): no silently different net."""
+    from apps.grid.engine import UnsupportedElementError, from_pandapower
+
+    net = copy.deepcopy(mv_net)
+    edit(net)
+    with pytest.raises(UnsupportedElementError, match=message):
+        from_pandapower(net)
+    with pytest.raises(NetworkImportError, match=message):
+        network_import(net=net, name="refused", source="test")
+    assert Network.objects.count() == 0

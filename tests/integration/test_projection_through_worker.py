@@ -22,10 +22,9 @@ def mv_network_without_oltc(mv_network):
     """A primary without voltage control, so that the sunny day raises alarms (with its OLTC on,
     the MV network's sunny June day has none)."""
     from apps.grid.models import Transformer
+    from apps.grid.services import registry_elements_update
 
-    for unit in Transformer.objects.filter(network=mv_network):
-        unit.oltc_enabled = False
-        unit.save()
+    registry_elements_update(queryset=Transformer.objects.filter(network=mv_network), oltc_enabled=False)
     return mv_network
 
 

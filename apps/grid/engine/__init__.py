@@ -33,6 +33,7 @@ from .model import (
     NetworkModel,
     ShuntTable,
     SourceTable,
+    line_rating_mva,
 )
 from .powerflow import (
     DenseInjections,
@@ -70,5 +71,5 @@ __all__ = [
     "injections_from_simbench", "line_outages", "pandapower_time_series", "quantile_scenarios",
     "reference_options", "run_scenarios", "run_time_series", "self_voltage_sensitivities",
     "sensitivities", "sensitivities_over_steps", "simbench_profiles", "simbench_timestamps",
-    "snapshot", "voltage_bands",
+    "line_rating_mva", "snapshot", "voltage_bands",
 ]

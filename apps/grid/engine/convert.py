@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .elements import unsupported_features
 from .errors import EmptyNetworkError, IslandedNetworkError, UnsupportedElementError
 from .model import (
     BRANCH_LINE,
@@ -29,18 +30,12 @@ from .model import (
     InjectionTable,
     NetworkModel,
     ShuntTable,
+    SQRT3,
     SourceTable,
+    line_rating_mva,
 )
 from .taps import TapTable, build_tap_table, empty_tap_table
 from .topology import derive_feeders, fuse_buses, primary_transformers, supplied_buses
-
-SQRT3 = math.sqrt(3.0)
-
-# elements the engine does not model: an in-service row in any of them is refused
-_UNSUPPORTED_TABLES = ("gen", "trafo3w", "ward", "xward", "impedance", "dcline", "motor",
-                       "asymmetric_load", "asymmetric_sgen", "svc", "tcsc", "ssc", "vsc",
-                       "load_dc", "source_dc", "line_dc")
-
 
 def from_pandapower(net, *, trafo_model: str = "t", calculate_voltage_angles: bool = True,
                     allow_islands: bool = True) -> NetworkModel:
@@ -113,29 +108,8 @@ def _table(net, name: str) -> pd.DataFrame:
 
 
 def _refuse_unsupported(net) -> None:
-    for name in _UNSUPPORTED_TABLES:
-        table = _table(net, name)
-        if len(table) and ("in_service" not in table or table["in_service"].astype(bool).any()):
-            raise UnsupportedElementError(
-                f"net.{name} has in-service elements; the engine does not model '{name}'")
-    load = _table(net, "load")
-    zip_cols = [c for c in ("const_z_p_percent", "const_i_p_percent", "const_z_q_percent",
-                            "const_i_q_percent", "const_z_percent", "const_i_percent") if c in load]
-    if len(load) and zip_cols and (load[zip_cols].fillna(0).to_numpy() != 0).any():
-        raise UnsupportedElementError("voltage-dependent (ZIP) loads are not modelled; "
-                                      "const_z/const_i percentages must be 0")
-    switch = _table(net, "switch")
-    if len(switch) and "z_ohm" in switch:
-        bb = (switch["et"] == "b") & switch["closed"].astype(bool) & (switch["z_ohm"].fillna(0) > 0)
-        if bb.any():
-            raise UnsupportedElementError(
-                f"closed bus-bus switches with z_ohm > 0 are not modelled: {switch.index[bb].tolist()}")
-    trafo = _table(net, "trafo")
-    if len(trafo) and "tap_dependency_table" in trafo:
-        dep = trafo["tap_dependency_table"].eq(True)  # True, False or missing (NaN/None)
-        if (dep & trafo["in_service"].astype(bool)).any():
-            raise UnsupportedElementError("transformers with tap_dependency_table=True "
-                                          "(characteristic tables) are not modelled")
+    if problems := unsupported_features(net):
+        raise UnsupportedElementError("; ".join(problems))
     line = _table(net, "line")
     if len(line) and "tdpf" in line and line["tdpf"].astype(object).fillna(False).astype(bool).any():
         warnings.warn("line tdpf flags are ignored (no temperature-dependent power flow)", stacklevel=3)
@@ -217,6 +191,20 @@ def _open_ends(net, element_code: str, table: pd.DataFrame, first_bus: str) -> t
     return first_open, second_open
 
 
+def _branch_ends(kind: int, table: pd.DataFrame, from_bus: np.ndarray, to_bus: np.ndarray,
+                 from_open: np.ndarray, to_open: np.ndarray, buses: BusTable) -> dict:
+    """The columns lines and transformers share: identity, ends and whether each end conducts."""
+    return dict(
+        kind=np.full(len(table), kind, dtype=np.int8),
+        pp_index=table.index.to_numpy(dtype=np.int64),
+        name=_names(table),
+        from_bus=from_bus.astype(np.int64), to_bus=to_bus.astype(np.int64),
+        in_service=table["in_service"].to_numpy(dtype=bool),
+        from_closed=~from_open & buses.in_service[from_bus],
+        to_closed=~to_open & buses.in_service[to_bus],
+    )
+
+
 def _line_branches(net, bus_pos: pd.Series, buses: BusTable) -> dict:
     line = _table(net, "line")
     n = len(line)
@@ -239,17 +227,11 @@ def _line_branches(net, bus_pos: pd.Series, buses: BusTable) -> dict:
     with np.errstate(divide="ignore"):
         per_ka = np.where(i_max > 0, 100.0 / i_max, np.inf)
     return dict(
-        kind=np.full(n, BRANCH_LINE, dtype=np.int8),
-        pp_index=line.index.to_numpy(dtype=np.int64),
-        name=_names(line),
-        from_bus=fb.astype(np.int64), to_bus=tb.astype(np.int64),
-        in_service=line["in_service"].to_numpy(dtype=bool),
-        from_closed=~from_open & buses.in_service[fb],
-        to_closed=~to_open & buses.in_service[tb],
+        **_branch_ends(BRANCH_LINE, line, fb, tb, from_open, to_open, buses),
         r_ohm=r, x_ohm=x, g_s=g, b_s=b,
         ratio=np.ones(n), shift_rad=np.zeros(n),
         i_max_ka=i_max, sn_mva=np.full(n, np.nan),
-        rating_mva=SQRT3 * vn_from * i_max,
+        rating_mva=line_rating_mva(vn_from, i_max),  # i_max already holds df and parallel
         loading_per_ka_from=per_ka, loading_per_ka_to=per_ka.copy(),
         vn_from_kv=vn_from, vn_to_kv=vn_to,
     )
@@ -389,13 +371,7 @@ def _trafo_branches(net, bus_pos: pd.Series, buses: BusTable, trafo_model: str,
     hv_open, lv_open = _open_ends(net, "t", trafo, "hv_bus")
     rating = sn * parallel * df
     return dict(
-        kind=np.full(n, BRANCH_TRAFO, dtype=np.int8),
-        pp_index=trafo.index.to_numpy(dtype=np.int64),
-        name=_names(trafo),
-        from_bus=hb.astype(np.int64), to_bus=lb.astype(np.int64),
-        in_service=trafo["in_service"].to_numpy(dtype=bool),
-        from_closed=~hv_open & buses.in_service[hb],
-        to_closed=~lv_open & buses.in_service[lb],
+        **_branch_ends(BRANCH_TRAFO, trafo, hb, lb, hv_open, lv_open, buses),
         **electrical,
         i_max_ka=np.full(n, np.nan), sn_mva=rating, rating_mva=rating,
         loading_per_ka_from=SQRT3 * trafo["vn_hv_kv"].to_numpy(dtype=float) * 100.0 / rating,
@@ -460,9 +436,6 @@ def _injection_table(net, element: str, bus_pos: pd.Series, buses: BusTable) -> 
 def _shunt_table(net, bus_pos: pd.Series, buses: BusTable) -> ShuntTable:
     shunt = _table(net, "shunt")
     n = len(shunt)
-    if n and "step_dependency_table" in shunt and \
-            shunt["step_dependency_table"].astype(object).fillna(False).astype(bool).any():
-        raise UnsupportedElementError("shunts with step_dependency_table=True are not modelled")
     bus = bus_pos.loc[shunt["bus"].to_numpy()].to_numpy().astype(np.int64) if n else np.zeros(0, np.int64)
     vn_bus = buses.vn_kv[bus]
     vn = _col(shunt, "vn_kv", np.nan)

@@ -25,6 +25,24 @@ import numpy as np
 BRANCH_LINE = 0
 BRANCH_TRAFO = 1
 BRANCH_KIND_NAMES = {BRANCH_LINE: "line", BRANCH_TRAFO: "trafo"}
+SQRT3 = np.sqrt(3.0)
+
+
+def line_rating_mva(vn_kv, max_i_ka, df=1.0, parallel=1):
+    """Thermal rating of a line in MVA: ``sqrt(3) * vn_kv * max_i_ka * df * parallel``.
+
+    The one definition used by the engine (branch ratings, feeder capacities) and the registry.
+
+    Parameters:
+        vn_kv: nominal voltage of the bus the rating is referred to (kV); scalar or array.
+        max_i_ka: rated current of one circuit (kA).
+        df: derating factor (pandapower ``df``).
+        parallel: number of parallel circuits.
+
+    Returns:
+        The rating, a float or an array shaped like the inputs.
+    """
+    return SQRT3 * vn_kv * max_i_ka * df * parallel
 
 
 @dataclass(eq=False)
@@ -71,7 +89,7 @@ class BranchTable:
         ratio / shift_rad: off-nominal ratio and phase shift on the from side.
         i_max_ka: thermal current limit of lines (``max_i_ka * df * parallel``), NaN for trafos.
         sn_mva: rating of transformers (``sn_mva * parallel * df``), NaN for lines.
-        rating_mva: apparent-power rating, ``sqrt(3) * vn_from_kv * i_max_ka`` for lines.
+        rating_mva: apparent-power rating, :func:`line_rating_mva` at ``vn_from_kv`` for lines.
         loading_per_ka_from / loading_per_ka_to: loading in percent per kA at each end, so that
             ``loading = max(i_from * loading_per_ka_from, i_to * loading_per_ka_to)`` reproduces
             pandapower's line and transformer (``trafo_loading='current'``) definitions.
@@ -188,7 +206,7 @@ class Feeder:
         trafos: pandapower indices of the transformers feeding the busbar.
         bus_indices: pandapower indices of every bus supplied through the head line (including
             networks behind downstream transformers), in breadth-first order.
-        capacity_mva: head-end capacity ``sqrt(3) * vn_kv * max_i_ka * parallel * df``.
+        capacity_mva: head-end capacity, :func:`line_rating_mva` of the head line at ``vn_kv``.
         vn_kv: nominal voltage of the head bus.
     """
 

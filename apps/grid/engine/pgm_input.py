@@ -110,29 +110,29 @@ def pgm_input_data(model: NetworkModel, layout: PgmLayout) -> dict:
     branch["theta"] = b.shift_rad[sel]
     branch["sn"] = np.nan_to_num(b.rating_mva[sel] * 1e6, nan=0.0, posinf=0.0)
 
+    def appliance(component: ComponentType, ids: np.ndarray, bus: np.ndarray, in_service: np.ndarray) -> np.ndarray:
+        """Input rows of one kind of appliance: id, node, status (the attributes they share)."""
+        rows = initialize_array(DatasetType.input, component, len(ids))
+        rows["id"] = ids
+        rows["node"] = layout.node_ids[bus]
+        rows["status"] = in_service
+        return rows
+
     src = model.sources
-    source = initialize_array(DatasetType.input, ComponentType.source, len(src))
-    source["id"] = layout.source_ids
-    source["node"] = layout.node_ids[src.bus]
-    source["status"] = src.in_service
+    source = appliance(ComponentType.source, layout.source_ids, src.bus, src.in_service)
     source["u_ref"] = src.vm_pu
     source["u_ref_angle"] = np.deg2rad(src.va_degree)
     source["sk"] = SOURCE_SK_VA
 
     loads, storages = model.loads, model.storages
-    sym_load = initialize_array(DatasetType.input, ComponentType.sym_load, len(loads) + len(storages))
-    sym_load["id"] = np.concatenate([layout.load_ids, layout.storage_ids])
-    sym_load["node"] = layout.node_ids[np.concatenate([loads.bus, storages.bus])]
-    sym_load["status"] = np.concatenate([loads.in_service, storages.in_service])
+    sym_load = appliance(ComponentType.sym_load, np.concatenate([layout.load_ids, layout.storage_ids]),
+                         np.concatenate([loads.bus, storages.bus]), np.concatenate([loads.in_service, storages.in_service]))
     sym_load["type"] = LoadGenType.const_power
     sym_load["p_specified"] = np.concatenate([loads.p_mw, storages.p_mw]) * 1e6
     sym_load["q_specified"] = np.concatenate([loads.q_mvar, storages.q_mvar]) * 1e6
 
     sgens = model.sgens
-    sym_gen = initialize_array(DatasetType.input, ComponentType.sym_gen, len(sgens))
-    sym_gen["id"] = layout.sgen_ids
-    sym_gen["node"] = layout.node_ids[sgens.bus]
-    sym_gen["status"] = sgens.in_service
+    sym_gen = appliance(ComponentType.sym_gen, layout.sgen_ids, sgens.bus, sgens.in_service)
     sym_gen["type"] = LoadGenType.const_power
     sym_gen["p_specified"] = sgens.p_mw * 1e6
     sym_gen["q_specified"] = sgens.q_mvar * 1e6
@@ -146,10 +146,7 @@ def pgm_input_data(model: NetworkModel, layout: PgmLayout) -> dict:
     }
     if len(model.shunts):
         sh = model.shunts
-        shunt = initialize_array(DatasetType.input, ComponentType.shunt, len(sh))
-        shunt["id"] = layout.shunt_ids
-        shunt["node"] = layout.node_ids[sh.bus]
-        shunt["status"] = sh.in_service
+        shunt = appliance(ComponentType.shunt, layout.shunt_ids, sh.bus, sh.in_service)
         shunt["g1"], shunt["b1"] = sh.g_s, sh.b_s
         shunt["g0"], shunt["b0"] = sh.g_s, sh.b_s
         data[ComponentType.shunt] = shunt

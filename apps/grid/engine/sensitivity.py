@@ -18,10 +18,9 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from .errors import InvalidInputError
-from .model import NetworkModel
+from .model import SQRT3, NetworkModel
 from .powerflow import DenseInjections, PowerFlowResult, StepStatus, injection_update
 
-SQRT3 = np.sqrt(3.0)
 
 
 @dataclass(eq=False)

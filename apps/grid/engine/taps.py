@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 
 # A UK primary's automatic voltage control (AVC) relay: hold the MV busbar at nominal voltage,
 # bandwidth ±1.25 % (2.5 % total). Holding nominal, not the customary 1.02-1.03 pu, leaves the
@@ -322,7 +323,9 @@ def _pgm_for(model, config: tuple, outage: int | None = None):
 
     base, layout = _pgm_model(model)
     base_cfg = tuple(int(v) for v in model.taps.pos[model.taps.reg])
-    cache = model._cache.setdefault("pgm_taps", {})
+    cache = model._cache.get("pgm_taps")
+    if cache is None:
+        cache = model._cache["pgm_taps"] = LRUCache(maxsize=_PGM_CACHE_SIZE)
     key = (config, outage)
     if key in cache:
         return cache[key]
@@ -347,9 +350,7 @@ def _pgm_for(model, config: tuple, outage: int | None = None):
         upd["from_status"] = 0
         upd["to_status"] = 0
         pgm.update(update_data={ComponentType.generic_branch: upd})
-    if len(cache) >= _PGM_CACHE_SIZE:
-        cache.pop(next(iter(cache)))
-    cache[key] = pgm
+    cache[key] = pgm  # the least recently used configuration goes when full
     return pgm
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from .model import BRANCH_LINE, BRANCH_TRAFO, BranchTable, BusTable, Feeder, SourceTable
+from .model import BRANCH_LINE, BRANCH_TRAFO, BranchTable, BusTable, Feeder, SourceTable, line_rating_mva
 
 
 def fuse_buses(n_bus: int, pairs: np.ndarray) -> np.ndarray:
@@ -127,7 +127,7 @@ def derive_feeders(buses: BusTable, branches: BranchTable) -> list[Feeder]:
                 head_at_from=head_at_from,
                 trafos=busbars[busbar],
                 bus_indices=[int(buses.pp_index[b]) for b in bus_positions],
-                capacity_mva=float(np.sqrt(3.0) * vn_kv * i_max),
+                capacity_mva=float(line_rating_mva(vn_kv, i_max)),
                 vn_kv=vn_kv,
             ))
     return feeders

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.grid.pandapower_io import NetworkImportError
-from apps.grid.services import network_import_json, network_import_simbench
+from apps.grid.services import network_import
 
 
 class Command(BaseCommand):
@@ -17,14 +17,13 @@ class Command(BaseCommand):
     def handle(self, *args, simbench=None, json=None, name=None, replace=False, **options):
         try:
             if simbench:
-                network = network_import_simbench(code=simbench, name=name, replace=replace)
+                network = network_import(simbench_code=simbench, name=name or "", replace=replace)
             else:
                 try:
-                    with open(json, encoding="utf-8") as handle:
-                        text = handle.read()
+                    with open(json, "rb") as handle:
+                        network = network_import(file=handle, name=name or "", replace=replace)
                 except OSError as exc:
                     raise CommandError(f"Cannot read {json}: {exc}") from exc
-                network = network_import_json(text=text, name=name or json, filename=json, replace=replace)
         except NetworkImportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Imported network '{network.name}' (id {network.pk})."))
