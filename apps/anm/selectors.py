@@ -1,15 +1,131 @@
-"""ANM reads: the latest projection of a network and what the control room sees of it."""
+"""ANM reads: what a projection computes from (partitions, limits, live DER, the cached engine
+model and forecast), the latest projection of a network and what the control room sees of it."""
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from pandapower.toolbox import select_subnet
 
+from apps.common.caches import process_cache
+from apps.forecasting.services import forecast_injections
+from apps.grid.engine import from_pandapower
+from apps.grid.engine.locations import LocationMap
+from apps.grid.models import Bus, DERAsset, Feeder, Network, Substation, Transformer
+from apps.grid.selectors import network_net, network_operating_limits
+
+from .calc.projection import DerFacts, PartitionProjection, project_partition
 from .calc.severity import ORDER
+from .calc.titles import location_title
 from .figures import heatmap_figure, timeline_figure
 from .models import Alarm, ConstraintEpisode, CurtailmentInstruction, ProjectionRun
-from .services import location_title
 
 CARDS = 24
+
+
+# --- what a projection computes from -----------------------------------------------------------
+
+def partitions(network: Network) -> list[dict]:
+    """One partition per primary substation: its busbars (plus the whole net if it has none).
+    A partition is one primary substation and everything it feeds, so several workers can share
+    a big network."""
+    primaries = Substation.objects.filter(network=network, kind=Substation.Kind.PRIMARY).order_by("name")
+    parts = []
+    for sub in primaries:
+        busbars = list(Bus.objects.filter(substation=sub).values_list("pp_index", flat=True))
+        parts.append({"substation": sub.name, "busbars": busbars})
+    return parts or [{"substation": network.name, "busbars": []}]
+
+
+def projection_limits(network: Network) -> dict:
+    """The limits a projection stores in its inputs (so a rerun uses the same): the network's
+    operating limits plus, per primary substation, its firm / reverse capability and whether its
+    transformers regulate with an on-load tap changer."""
+    limits = network_operating_limits(network)
+    limits["primaries"] = {}
+    for sub in Substation.objects.filter(network=network, kind=Substation.Kind.PRIMARY):
+        primary = network_operating_limits(network, substation=sub)["primary"]
+        primary["oltc"] = Transformer.objects.filter(substation=sub, oltc_enabled=True).exists()
+        limits["primaries"][sub.name] = primary
+    return limits
+
+
+PARTITION_MODELS = process_cache(maxsize=4)
+
+
+def partition_model(network: Network, busbars: list[int]) -> tuple:
+    """The engine model of one partition and its location map, cached per network revision
+    (rebuilt after any electrical change, which bumps the revision)."""
+    key = (network.pk, network.revision, tuple(busbars))
+    if key in PARTITION_MODELS:
+        return PARTITION_MODELS[key]
+    net = network_net(network)
+    model = from_pandapower(net)
+    if busbars:
+        fed = set(busbars)
+        for feeder in model.feeders:
+            if feeder.head_bus in busbars:
+                fed.update(int(b) for b in feeder.bus_indices)
+        trafo = net.trafo[net.trafo.lv_bus.isin(busbars)]
+        fed.update(int(b) for b in trafo.hv_bus)
+        fed.update(int(b) for b in net.ext_grid.bus)
+        # Bus couplers between the HV buses stay inside (select_subnet keeps switches between kept buses).
+        coupled = net.switch[(net.switch.et == "b") & net.switch.bus.isin(fed)].element
+        fed.update(int(b) for b in coupled)
+        if len(fed) < len(net.bus):
+            model = from_pandapower(select_subnet(net, sorted(fed), include_results=False))
+    PARTITION_MODELS[key] = (model, LocationMap(model))
+    return PARTITION_MODELS[key]
+
+
+PROJECTION_FORECASTS = process_cache(maxsize=2)
+
+
+def projection_forecast(network: Network, inputs: dict):
+    """The run's forecast (deterministic from its stored inputs; cached for the partitions of a
+    run that land on the same worker)."""
+    key = (network.pk, network.revision, inputs["start"], inputs["steps"], inputs["step_minutes"], inputs["seed"],
+           inputs["issued_at"])
+    if key not in PROJECTION_FORECASTS:
+        PROJECTION_FORECASTS[key] = forecast_injections(
+            network=network, start=dt.datetime.fromisoformat(inputs["start"]), steps=inputs["steps"],
+            step_minutes=inputs["step_minutes"], seed=inputs["seed"],
+            issued_at=dt.datetime.fromisoformat(inputs["issued_at"]),
+        )
+    return PROJECTION_FORECASTS[key]
+
+
+def live_der(network: Network) -> dict[tuple[str, int], DerFacts]:
+    """Registry facts about the network's live DER, keyed (pp_element, pp_index)."""
+    rows = DERAsset.objects.filter(network=network, status__in=DERAsset.LIVE_STATUSES).values_list(
+        "pp_element", "pp_index", "id", "name", "kind", "connection_type", "offer_accepted_on", "connected_on")
+    return {(el, idx): DerFacts(id=pk, name=name, kind=kind, flexible=conn == DERAsset.ConnectionType.FLEXIBLE,
+                                accepted_on=(accepted or connected).isoformat() if (accepted or connected) else "")
+            for el, idx, pk, name, kind, conn, accepted, connected in rows}
+
+
+def feeder_names(network: Network) -> dict[int, str]:
+    """Registry feeder names by the pandapower index of their head line."""
+    return dict(Feeder.objects.filter(network=network, head_line__isnull=False)
+                .values_list("head_line__pp_index", "name"))
+
+
+def partition_projection(*, network: Network, inputs: dict, part: dict) -> PartitionProjection:
+    """One partition's projection from a run's stored inputs: the registry and the cached model
+    and forecast read here, the calculation in ``calc.projection`` (no writes)."""
+    model, locations = partition_model(network, part["busbars"])
+    stored = inputs["limits"]
+    return project_partition(
+        model=model, locations=locations, bundle=projection_forecast(network, inputs), der=live_der(network),
+        feeder_names=feeder_names(network), stored_limits=stored,
+        primary=(stored.get("primaries") or {}).get(part["substation"], {}),
+        issued_at=dt.datetime.fromisoformat(inputs["issued_at"]), step_minutes=inputs["step_minutes"],
+        curtailment_rule=inputs["curtailment_rule"],
+    )
+
+
+# --- what the control room sees ----------------------------------------------------------------
 
 
 def latest_projection(network) -> ProjectionRun | None:

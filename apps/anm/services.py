@@ -3,6 +3,7 @@ alarms, live event), acknowledge an alarm."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -16,24 +17,14 @@ from apps.live.services import event_publish_to_dso
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
 
-from . import projection as proj
+from . import selectors
+from .calc.projection import HEATMAP_ROWS, timeline
+from .calc.titles import location_title
 from .calc.severity import ORDER
 from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
 
 STEP_MINUTES = 15
 PROJECTION = "projection"  # the study kind (registered in apps/anm/study_kinds.py)
-KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
-               "export": "Reverse power flow (export limit)", "import": "Import limit"}
-LOCATION_LABELS = {"feeder": "feeder", "trafo": "transformer", "primary": "", "line": "line", "busbar": "busbar"}
-
-
-def location_title(*, kind: str, element: str, name: str, direction: str = "") -> str:
-    """How a constraint location is named to the room, e.g. 'Over-voltage on feeder MV1.101 F2'."""
-    label = KIND_LABELS.get(kind, kind)
-    if kind == "thermal" and direction:
-        label += " (export)" if direction == "export" else " (import)"
-    where = "at the primary substation" if element == "primary" else f"on {LOCATION_LABELS.get(element, element)} {name}"
-    return f"{label} {where}"
 
 
 class ProjectionInputError(ValueError):
@@ -73,7 +64,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
     parameters = {
         "start": start.isoformat(), "issued_at": min(now, start).isoformat(), "steps": int(steps),
         "step_minutes": int(step_minutes), "seed": int(seed if seed is not None else start.timestamp() // 60),
-        "limits": proj.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
+        "limits": selectors.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
         "live": live,
     }
     return study_run_create(kind=PROJECTION, network=network, parameters=parameters,
@@ -93,13 +84,13 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
         transaction.on_commit(lambda: [project_partition_task.delay(resumed.pk, n) for n in pending])
         return resumed
     inputs = study.parameters
-    bundle = proj.bundle_for(study.network, inputs)
-    parts = proj.partitions(study.network)
+    bundle = selectors.projection_forecast(study.network, inputs)
+    parts = selectors.partitions(study.network)
     run = ProjectionRun.objects.create(
         study=study, network=study.network, start=dt.datetime.fromisoformat(inputs["start"]),
         issued_at=dt.datetime.fromisoformat(inputs["issued_at"]), steps=inputs["steps"],
         step_minutes=inputs["step_minutes"], inputs={**inputs, "forecast": bundle.inputs},
-        partitions_total=len(parts), timeline=proj.timeline(bundle), live=inputs.get("live", True),
+        partitions_total=len(parts), timeline=timeline(bundle), live=inputs.get("live", True),
     )
     for number, part in enumerate(parts):
         ProjectionPartition.objects.create(run=run, number=number, substation=part["substation"])
@@ -112,9 +103,10 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
 
 def projection_partition_compute(*, run: ProjectionRun, number: int) -> None:
     """Compute one partition (outside any transaction: it is the long part), then store it."""
-    part = proj.partitions(run.network)[number]
-    data = proj.project_partition(run.network, run.inputs, part)
-    projection_partition_store(run=run, number=number, data=data)
+    part = selectors.partitions(run.network)[number]
+    began = time.perf_counter()  # the partition's own work: model, forecast, engine, plan
+    data = selectors.partition_projection(network=run.network, inputs=run.inputs, part=part).as_json()
+    projection_partition_store(run=run, number=number, data={**data, "seconds": time.perf_counter() - began})
 
 
 @transaction.atomic
@@ -156,7 +148,7 @@ def projection_finish(*, run: ProjectionRun) -> None:
         network=run.network, live=True, finished_at__isnull=False, pk__gt=run.pk).exists()
     alarms = None if superseded else alarms_update(run=run, episodes=episodes)
     heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
-    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[: proj.HEATMAP_ROWS]}
+    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[:HEATMAP_ROWS]}
     violations = [e for e in episodes if e.level == "violation"]
     mv = [e for e in violations if e.voltage_level == "mv"]
     midday_export = {e.key for e in mv if e.direction == "export" and _covers_midday(e)}
