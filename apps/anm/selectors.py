@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from pandapower.toolbox import select_subnet
 
 from apps.common.caches import process_cache
@@ -18,6 +17,7 @@ from apps.grid.selectors import network_net, network_operating_limits
 from .calc.projection import DerFacts, PartitionProjection, project_partition
 from .calc.severity import ORDER
 from .calc.titles import location_title
+from .events import AlarmSerializer, ProjectionRunSerializer, alarm_sort_key
 from .figures import heatmap_figure, timeline_figure
 from .models import Alarm, ConstraintEpisode, CurtailmentInstruction, ProjectionRun
 
@@ -140,8 +140,8 @@ def open_alarms(network) -> QuerySet[Alarm]:
 
 
 def alarm_rows(alarms) -> list[dict]:
-    rows = [alarm.as_event() | {"peak_value": alarm.peak_value, "unit": alarm.unit} for alarm in alarms]
-    return sorted(rows, key=lambda a: (ORDER.get(a["severity"], 9), a["breach_at"]))
+    """Alarms as the room lists them (the same rows as the ``alarm.*`` events carry)."""
+    return sorted((dict(row) for row in AlarmSerializer(alarms, many=True).data), key=alarm_sort_key)
 
 
 def _episode_card(e: ConstraintEpisode) -> dict:
@@ -202,12 +202,7 @@ def projection_payload(network) -> dict:
     lv = [e for e in violations if e.voltage_level == "lv"]
     return {
         **base,
-        "run": {
-            "id": run.pk, "study": run.study_id, "start": run.start.isoformat(), "issued_at": run.issued_at.isoformat(),
-            "finished_at": run.finished_at.isoformat(), "steps": run.steps, "step_minutes": run.step_minutes,
-            "age_s": (timezone.now() - run.finished_at).total_seconds(), "summary": run.summary,
-            "prealarms": run.episodes.filter(level="prealarm", voltage_level="mv").count(),
-        },
+        "run": dict(ProjectionRunSerializer(run).data),
         "episodes": _location_cards(mv)[:CARDS],
         "lv_episodes": [_episode_card(e) for e in lv[:CARDS]],
         "heatmap": heatmap_figure(run.heatmap),

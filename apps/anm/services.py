@@ -13,6 +13,7 @@ from django_fsm import has_transition_perm
 from apps.accounts.models import Organisation
 from apps.forecasting.services import forecast_run_issue
 from apps.grid.models import Network
+from apps.live.events import event_payload
 from apps.live.services import event_publish_to_dso
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
@@ -165,8 +166,7 @@ def projection_finish(*, run: ProjectionRun) -> None:
     run.finished_at = timezone.now()
     run.save(update_fields=["heatmap", "summary", "finished_at"])
     study_run_succeed(run=study, result={"projection": run.pk, **run.summary})
-    event_publish_to_dso(kind="projection.finished",
-                         payload={"id": run.pk, "network": run.network_id, "live": run.live, **run.summary})
+    event_publish_to_dso(kind="projection.finished", payload=event_payload("projection.finished", run))
 
 
 def _covers_midday(episode: ConstraintEpisode) -> bool:
@@ -226,7 +226,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
                   "unit": episode.unit, "last_seen_at": now, "last_run": run}
         if alarm is None:
             alarm = Alarm.objects.create(network=run.network, key=key, **fields)
-            event_publish_to_dso(kind="alarm.raised", payload=alarm.as_event())
+            event_publish_to_dso(kind="alarm.raised", payload=event_payload("alarm.raised", alarm))
         else:
             escalated = alarm.state == Alarm.State.ACKNOWLEDGED and ORDER[episode.severity] < ORDER[alarm.severity]
             for name, value in fields.items():
@@ -235,14 +235,14 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
                 alarm.escalate()
             alarm.save()
             if escalated:
-                event_publish_to_dso(kind="alarm.escalated", payload=alarm.as_event())
+                event_publish_to_dso(kind="alarm.escalated", payload=event_payload("alarm.escalated", alarm))
         ConstraintEpisode.objects.filter(run=run, element=episode.element, pp_index=episode.pp_index,
                                          kind=episode.kind, level="violation").update(alarm=alarm)
     for key, alarm in open_alarms.items():
         if key not in seen:
             alarm.clear(now=now)
             alarm.save(update_fields=["state", "cleared_at"])
-            event_publish_to_dso(kind="alarm.cleared", payload=alarm.as_event())
+            event_publish_to_dso(kind="alarm.cleared", payload=event_payload("alarm.cleared", alarm))
     return len(seen)
 
 
@@ -259,5 +259,5 @@ def alarm_acknowledge(*, alarm: Alarm, user) -> Alarm:
         raise PermissionDenied("Only DSO operators, engineers and admins may acknowledge alarms.")
     locked.acknowledge(by=user, now=timezone.now())
     locked.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
-    event_publish_to_dso(kind="alarm.acknowledged", payload=locked.as_event())
+    event_publish_to_dso(kind="alarm.acknowledged", payload=event_payload("alarm.acknowledged", locked))
     return locked

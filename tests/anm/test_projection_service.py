@@ -214,7 +214,7 @@ def test_events_go_to_the_dso_stream_only(mv_network, operator, orgs):
     assert kinds[0] == "study.queued" and kinds[-2:] == ["study.finished", "projection.finished"]
     finished = Event.objects.get(stream__name=org_stream(orgs["dso"].pk), kind="projection.finished")
     assert finished.payload["id"] == run.pk and finished.payload["network"] == mv_network.pk
-    assert finished.payload["violations"] == run.summary["violations"]
+    assert finished.payload["summary"]["violations"] == run.summary["violations"]
     raised = Event.objects.filter(stream__name=org_stream(orgs["dso"].pk), kind="alarm.raised").first()
     alarm = Alarm.objects.get(pk=raised.payload["id"])
     assert raised.payload["key"] == alarm.key and raised.payload["state"] == "active"
