@@ -187,24 +187,34 @@ def curtailment_totals(network, *, limit: int = 10) -> list[dict]:
     return [{"asset_id": r["der_id"], "name": r["der__name"], "mwh": round(r["mwh"], 4)} for r in rows]
 
 
-def projection_payload(network) -> dict:
-    """Everything the projections view draws: run facts, figures, the MV/primary constraint
-    locations the ANM manages, the LV planning list, alarms."""
-    run = latest_projection(network)
-    alarms = alarm_rows(open_alarms(network))
-    base = {"network": network.pk, "alarms": alarms, "episodes": [], "lv_episodes": [], "heatmap": None,
-            "timeline": None, "curtailment": curtailment_totals(network)}
+def projection_cards(run: ProjectionRun | None) -> dict:
+    """The MV/primary constraint locations the ANM manages (one card each) and the LV planning list."""
     if run is None:
-        return {**base, "run": None}
+        return {"episodes": [], "lv_episodes": []}
     violations = list(run.episodes.filter(level="violation"))
     violations.sort(key=lambda e: (ORDER.get(e.severity, 9), e.start))
     mv = [e for e in violations if e.voltage_level != "lv"]
     lv = [e for e in violations if e.voltage_level == "lv"]
+    return {"episodes": _location_cards(mv)[:CARDS], "lv_episodes": [_episode_card(e) for e in lv[:CARDS]]}
+
+
+def projection_figures(run: ProjectionRun | None) -> dict:
+    """The heatmap and timeline as Plotly figure JSON (None without a run)."""
+    if run is None:
+        return {"heatmap": None, "timeline": None}
+    return {"heatmap": heatmap_figure(run.heatmap), "timeline": timeline_figure(run.timeline)}
+
+
+def projection_run_header(run: ProjectionRun | None) -> dict | None:
+    """The run's header, as ``projection.finished`` carries it."""
+    return None if run is None else dict(ProjectionRunSerializer(run).data)
+
+
+def projection_payload(network) -> dict:
+    """Everything the projections view draws: run facts, figures, the MV/primary constraint
+    locations the ANM manages, the LV planning list, alarms."""
+    run = latest_projection(network)
     return {
-        **base,
-        "run": dict(ProjectionRunSerializer(run).data),
-        "episodes": _location_cards(mv)[:CARDS],
-        "lv_episodes": [_episode_card(e) for e in lv[:CARDS]],
-        "heatmap": heatmap_figure(run.heatmap),
-        "timeline": timeline_figure(run.timeline),
+        "network": network.pk, "run": projection_run_header(run), "alarms": alarm_rows(open_alarms(network)),
+        **projection_cards(run), **projection_figures(run), "curtailment": curtailment_totals(network),
     }

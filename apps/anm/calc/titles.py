@@ -3,6 +3,8 @@ from __future__ import annotations
 
 KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
                "export": "Reverse power flow (export limit)", "import": "Import limit"}
+CASE_LABELS = {"export": "export bound (generation P90, demand P10)", "median": "median (P50)",
+               "import": "import bound (generation P10, demand P90)"}
 LOCATION_LABELS = {"feeder": "feeder", "trafo": "transformer", "primary": "", "line": "line", "busbar": "busbar"}
 
 
