@@ -40,7 +40,9 @@
 
   function swap(name, target, query = "") {
     const url = page.dataset.partials.replace("NAME", name) + query;
-    return htmx.ajax("GET", url, { target, swap: "outerHTML", headers: BACKGROUND });
+    // Each target is its own source: htmx keeps one request per source (the last), so swaps of
+    // different partials must not share one.
+    return htmx.ajax("GET", url, { source: target, target, swap: "outerHTML", headers: BACKGROUND });
   }
 
   document.body.addEventListener("htmx:afterSettle", (e) => {
