@@ -138,20 +138,20 @@ STAGE_ORDER = [
 
 
 def install_stage_timers(stages: Stages) -> None:
-    from apps.anm import selectors as proj
-    from apps.anm.calc.projection import CASES
+    from apps.anm import selectors
     from apps.anm import services
+    from apps.anm.calc import projection as calc
 
-    stages.wrap(proj, "bundle_for", "bundle_for")
+    stages.wrap(selectors, "projection_forecast", "bundle_for")
     if hasattr(services, "forecast_run_issue"):
         stages.wrap(services, "forecast_run_issue", "forecast_run_issue")
-    stages.wrap(proj, "project_partition", "project_partition")
-    stages.wrap(proj, "partition_model", "partition_model")
-    stages.wrap(proj, "injections_from_profiles", "run_time_series")
-    stages.wrap(proj, "run_time_series", "run_time_series")
-    stages.wrap(proj, "detect_constraints", "detect_constraints")
-    stages.wrap(proj, "sensitivities", "sensitivities", count=lambda args: len(args[3]))  # asset buses
-    stages.wrap(proj, "_heatmap_rows", "heatmap_rows")
+    stages.wrap(selectors, "partition_projection", "project_partition")
+    stages.wrap(selectors, "partition_model", "partition_model")
+    stages.wrap(calc, "injections_from_profiles", "run_time_series")
+    stages.wrap(calc, "run_time_series", "run_time_series")
+    stages.wrap(calc, "detect_constraints", "detect_constraints")
+    stages.wrap(calc, "sensitivities", "sensitivities", count=lambda args: len(args[3]))  # asset buses
+    stages.wrap(calc, "heatmap_rows", "heatmap_rows")
     stages.wrap(services, "projection_finish", "projection_finish")
     stages.wrap(services, "alarms_update", "alarms_update")
 

@@ -21,7 +21,7 @@ from apps.grid.models import Network
 
 from .calc.weather_rows import MAX_ROWS, parse_datetime
 from .events import ForecastRunSerializer  # the forecast.issued event row, listed here too
-from .models import ForecastRun, WeatherZone
+from .models import WeatherZone
 from .selectors import (
     forecast_accuracy,
     forecast_run_series,
