@@ -29,9 +29,15 @@
     }
   }
 
+  let drawnFrom = null;  // the figures' JSON element last drawn: a swap brings a new one
+
   function drawFigures() {
+    const source = document.getElementById("projection-figures");
+    if (source === drawnFrom) return;
+    drawnFrom = source;
     for (const id of ["heatmap", "timeline"]) {
       const el = document.getElementById(id);
+      // json_script tags: htmx keeps them in swapped content and never runs them (not JavaScript)
       const fig = JSON.parse(document.getElementById(`${id}-data`).textContent);
       if (fig) Plotly.react(el, fig.data, fig.layout, config);
       else { Plotly.purge(el); el.textContent = "Nothing to show yet."; el.classList.add("muted"); }
@@ -45,9 +51,9 @@
     return htmx.ajax("GET", url, { source: target, target, swap: "outerHTML", headers: BACKGROUND });
   }
 
-  document.body.addEventListener("htmx:afterSettle", (e) => {
+  document.body.addEventListener("htmx:afterSettle", () => {
     ticking(document);
-    if (e.detail.elt && e.detail.elt.id === "projection-figures") drawFigures();
+    drawFigures();
   });
 
   document.addEventListener("live:event", (e) => {
