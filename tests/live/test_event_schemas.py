@@ -16,6 +16,7 @@ from apps.anm.services import projection_request
 from apps.grid.models import DERAsset
 from apps.live.events import REMOVE, REPLACE, UPSERT, event_kinds
 from apps.live.models import Event
+from apps.live.streams import org_stream
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]
 
@@ -105,7 +106,7 @@ def verify_action(page, action, *, stream: str, expect: set[str]) -> list[Event]
 
 
 def test_alarm_events_bring_a_stale_anm_page_to_a_fresh_fetch(flexible, operator, orgs, client_for):
-    stream = orgs["dso"].stream
+    stream = org_stream(orgs["dso"].pk)
     page = AnmPage(client_for(operator), flexible)
 
     def project(start, steps=192):
@@ -136,7 +137,7 @@ def test_alarm_events_bring_a_stale_anm_page_to_a_fresh_fetch(flexible, operator
 
 
 def test_a_what_if_projection_leaves_a_stale_page_right(flexible, operator, orgs, client_for):
-    stream = orgs["dso"].stream
+    stream = org_stream(orgs["dso"].pk)
     page = AnmPage(client_for(operator), flexible)
     verify_action(page, lambda: projection_request(network=flexible, requested_by=operator, start=SUNNY, steps=8,
                                                    seed=7, live=False),
@@ -168,7 +169,7 @@ def test_study_events_bring_a_stale_runs_list_to_a_fresh_fetch(mv_network, opera
     for _ in range(2):  # the second lands on top of the first
         verify_action(page, lambda: client.post("/api/v1/studies/", {"kind": "snapshot", "network": mv_network.pk},
                                                 format="json"),
-                      stream=orgs["dso"].stream, expect={"study.queued", "study.progress", "study.finished"})
+                      stream=org_stream(orgs["dso"].pk), expect={"study.queued", "study.progress", "study.finished"})
 
 
 # --- forecasts: the forecast runs list ------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_forecast_events_bring_a_stale_runs_list_to_a_fresh_fetch(mv_network, en
     for _ in range(2):
         verify_action(page, lambda: client.post("/api/v1/forecasting/runs/",
                                                 {"network": mv_network.pk, "steps": 8}, format="json"),
-                      stream=orgs["dso"].stream, expect={"forecast.issued"})
+                      stream=org_stream(orgs["dso"].pk), expect={"forecast.issued"})
 
 
 def test_every_published_kind_has_one_schema():
