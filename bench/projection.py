@@ -138,19 +138,20 @@ STAGE_ORDER = [
 
 
 def install_stage_timers(stages: Stages) -> None:
-    from apps.anm import projection as proj
+    from apps.anm import selectors
     from apps.anm import services
+    from apps.anm.calc import projection as calc
 
-    stages.wrap(proj, "bundle_for", "bundle_for")
+    stages.wrap(selectors, "projection_forecast", "bundle_for")
     if hasattr(services, "forecast_run_issue"):
         stages.wrap(services, "forecast_run_issue", "forecast_run_issue")
-    stages.wrap(proj, "project_partition", "project_partition")
-    stages.wrap(proj, "partition_model", "partition_model")
-    stages.wrap(proj, "injections_from_profiles", "run_time_series")
-    stages.wrap(proj, "run_time_series", "run_time_series")
-    stages.wrap(proj, "detect_constraints", "detect_constraints")
-    stages.wrap(proj, "sensitivities", "sensitivities", count=lambda args: len(args[3]))  # asset buses
-    stages.wrap(proj, "_heatmap_rows", "heatmap_rows")
+    stages.wrap(selectors, "partition_projection", "project_partition")
+    stages.wrap(selectors, "partition_model", "partition_model")
+    stages.wrap(calc, "injections_from_profiles", "run_time_series")
+    stages.wrap(calc, "run_time_series", "run_time_series")
+    stages.wrap(calc, "detect_constraints", "detect_constraints")
+    stages.wrap(calc, "sensitivities", "sensitivities", count=lambda args: len(args[3]))  # asset buses
+    stages.wrap(calc, "heatmap_rows", "heatmap_rows")
     stages.wrap(services, "projection_finish", "projection_finish")
     stages.wrap(services, "alarms_update", "alarms_update")
 
@@ -166,12 +167,13 @@ def clock():
 
 
 def one_run(network, user, start: dt.datetime, seed: int, stages: Stages) -> dict:
-    from apps.anm import projection as proj
+    from apps.anm import selectors as proj
+    from apps.anm.calc.projection import CASES
     from apps.anm.models import ProjectionRun
     from apps.anm.services import projection_request
     from apps.live.models import Event
 
-    proj._bundles.clear()  # every run assembles its forecast (in production each has a new issue time)
+    proj.PROJECTION_FORECASTS.clear()  # every run assembles its forecast (in production each has a new issue time)
     stages.reset()
     with clock() as c:
         study = projection_request(network=network, requested_by=user, start=start, seed=seed, live=True)
@@ -202,10 +204,11 @@ def engine_only(network, run, repeat: int) -> tuple[float, int, dict]:
     what the OLTCs did: steps where a tap moved, the tap range and the busbar voltage range."""
     import numpy as np
 
-    from apps.anm import projection as proj
+    from apps.anm import selectors as proj
+    from apps.anm.calc.projection import CASES
     from apps.grid.engine import injections_from_profiles, run_time_series
 
-    bundle = proj.bundle_for(network, run.inputs)
+    bundle = proj.projection_forecast(network, run.inputs)
     models = [proj.partition_model(network, part["busbars"])[0] for part in proj.partitions(network)]
     times = []
     taps = {"oltcs": 0, "steps": 0, "moved": 0, "taps": set(), "busbar": [np.inf, -np.inf], "over_105": 0}
@@ -214,7 +217,7 @@ def engine_only(network, run, repeat: int) -> tuple[float, int, dict]:
             results = [(model, run_time_series(model, injections_from_profiles(
                 model, bundle.scenario(generation=generation, demand=demand),
                 timestamps=bundle.valid_times.to_numpy())))
-                for model in models for generation, demand in proj.CASES.values()]
+                for model in models for generation, demand in CASES.values()]
         times.append(c["s"])
         if k == 0:
             for model, result in results:
@@ -237,14 +240,15 @@ def pandapower_reference(network, run, steps: int) -> tuple[float, float]:
     net. Returns (seconds per step, estimate for 3 x run.steps)."""
     import pandapower as pp
 
-    from apps.anm import projection as proj
+    from apps.anm import selectors as proj
+    from apps.anm.calc.projection import CASES
     from apps.grid.engine import from_pandapower, injections_from_profiles, reference_options
     from apps.grid.engine.reference import add_tap_controllers, reset_taps, set_injections
     from apps.grid.selectors import network_net
 
     net = copy.deepcopy(network_net(network))
     model = from_pandapower(net)
-    bundle = proj.bundle_for(network, run.inputs)
+    bundle = proj.projection_forecast(network, run.inputs)
     injections = injections_from_profiles(model, bundle.profiles("p50"), n_steps=steps)
     options = reference_options(model)
     if add_tap_controllers(net, model):

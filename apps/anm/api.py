@@ -16,6 +16,7 @@ from apps.accounts.permissions import IsDsoStaff
 from apps.common.fields import WindowedDateTimeField
 from apps.grid.models import Network
 
+from .events import AlarmSerializer, ProjectionRunSerializer
 from .models import Alarm
 from .selectors import alarm_rows, projection_payload
 from .services import ProjectionInputError, alarm_acknowledge, projection_request
@@ -56,26 +57,12 @@ class AlarmQuerySerializer(NetworkQuerySerializer):
     state = serializers.ChoiceField(choices=Alarm.State.choices, required=False)
 
 
-class AlarmRowSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    network = serializers.IntegerField()
-    key = serializers.CharField()
-    title = serializers.CharField()
-    state = serializers.ChoiceField(choices=Alarm.State.choices)
-    severity = serializers.CharField()
-    breach_at = serializers.DateTimeField()
-    acknowledged_by = serializers.CharField(allow_null=True)
-    acknowledged_at = serializers.DateTimeField(allow_null=True)
-    peak_value = serializers.FloatField(allow_null=True, required=False)
-    unit = serializers.CharField(required=False)
-
-
 class ProjectionPayloadSerializer(serializers.Serializer):
     """The projection view's data (figures are Plotly JSON objects)."""
 
     network = serializers.IntegerField()
-    run = serializers.DictField(allow_null=True)
-    alarms = AlarmRowSerializer(many=True)
+    run = ProjectionRunSerializer(allow_null=True)
+    alarms = AlarmSerializer(many=True)
     episodes = serializers.ListField(child=serializers.DictField())
     lv_episodes = serializers.ListField(child=serializers.DictField())
     heatmap = serializers.DictField(allow_null=True)
@@ -117,7 +104,7 @@ class AlarmListView(APIView):
 
     permission_classes = STAFF
 
-    @extend_schema(parameters=[AlarmQuerySerializer], responses={200: AlarmRowSerializer(many=True)})
+    @extend_schema(parameters=[AlarmQuerySerializer], responses={200: AlarmSerializer(many=True)})
     def get(self, request):
         query = AlarmQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -132,11 +119,11 @@ class AlarmAcknowledgeView(APIView):
 
     permission_classes = STAFF
 
-    @extend_schema(request=None, responses={200: AlarmRowSerializer, 409: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: AlarmSerializer, 409: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
         alarm = get_object_or_404(Alarm, pk=pk)
         try:
             alarm = alarm_acknowledge(alarm=alarm, user=request.user)
         except ProjectionInputError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(alarm.as_event())
+        return Response(AlarmSerializer(alarm).data)

@@ -17,3 +17,7 @@ class AnmConfig(AppConfig):
 
         study_kind_register(PROJECTION_KIND)
         post_transition.connect(audit_transition, sender=Alarm, dispatch_uid="anm.audit_transition")
+
+        from .events import register
+
+        register()  # the ANM's live event kinds and their schemas

@@ -5,12 +5,9 @@ import json
 
 import plotly.graph_objects as go
 
-SERIES = {  # quantity -> (label, colour, band rgba)
-    "demand": ("Demand", "#37474f", "rgba(55,71,79,0.15)"),
-    "pv": ("Solar PV", "#f5b700", "rgba(245,183,0,0.2)"),
-    "wind": ("Wind", "#00a6ed", "rgba(0,166,237,0.18)"),
-    "net_export": ("Net export", "#c62828", "rgba(198,40,40,0.15)"),
-}
+from apps.common.figures import add_band
+
+SERIES = {"demand": "Demand", "pv": "Solar PV", "wind": "Wind", "net_export": "Net export"}  # quantity -> label
 
 
 def heatmap_figure(heatmap: dict) -> dict | None:
@@ -36,17 +33,13 @@ def timeline_figure(timeline: dict) -> dict | None:
     if not times:
         return None
     fig = go.Figure()
-    for quantity, (label, colour, band) in SERIES.items():
+    for quantity, label in SERIES.items():
         series = timeline.get(quantity)
         if not series:
             continue
-        fig.add_trace(go.Scatter(x=times, y=series["p90"], mode="lines", line={"width": 0}, showlegend=False,
-                                 hoverinfo="skip", legendgroup=quantity))
-        fig.add_trace(go.Scatter(x=times, y=series["p10"], mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=band, name=f"{label} P10–P90", legendgroup=quantity, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=times, y=series["p50"], mode="lines", name=f"{label} P50",
-                                 line={"color": colour, "width": 2}, legendgroup=quantity,
-                                 hovertemplate=f"{label}: %{{y:.2f}} MW<extra></extra>"))
+        add_band(fig, x=times, series=series, quantity=quantity, label=label, band_name=f"{label} P10–P90",
+                 band_group=quantity, line_name=f"{label} P50", line_group=quantity,
+                 hovertemplate=f"{label}: %{{y:.2f}} MW<extra></extra>")
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 30}, height=300, hovermode="x unified",
                       yaxis={"title": {"text": "MW"}, "automargin": True}, xaxis={"type": "date"},

@@ -118,15 +118,6 @@ class Alarm(ConcurrentTransitionMixin, models.Model):
     def clear(self, *, now) -> None:
         self.cleared_at = now
 
-    def as_event(self) -> dict:
-        return {
-            "id": self.pk, "network": self.network_id, "key": self.key, "title": self.title, "state": self.state,
-            "severity": self.severity, "breach_at": self.breach_at.isoformat(),
-            "acknowledged_by": self.acknowledged_by.get_full_name() or self.acknowledged_by.username
-            if self.acknowledged_by else None,
-            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
-        }
-
 
 class ConstraintEpisode(models.Model):
     """A constraint a projection run foresees at one constraint location, merged across the cases."""

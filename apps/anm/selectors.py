@@ -1,15 +1,131 @@
-"""ANM reads: the latest projection of a network and what the control room sees of it."""
+"""ANM reads: what a projection computes from (partitions, limits, live DER, the cached engine
+model and forecast), the latest projection of a network and what the control room sees of it."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.utils import timezone
+import datetime as dt
 
+from django.db.models import QuerySet
+from pandapower.toolbox import select_subnet
+
+from apps.common.caches import process_cache
+from apps.forecasting.services import forecast_injections
+from apps.grid.engine import from_pandapower
+from apps.grid.engine.locations import LocationMap
+from apps.grid.models import Bus, DERAsset, Feeder, Network, Substation, Transformer
+from apps.grid.selectors import network_net, network_operating_limits
+
+from .calc.projection import DerFacts, PartitionProjection, project_partition
 from .calc.severity import ORDER
+from .calc.titles import location_title
+from .events import AlarmSerializer, ProjectionRunSerializer, alarm_sort_key
 from .figures import heatmap_figure, timeline_figure
 from .models import Alarm, ConstraintEpisode, CurtailmentInstruction, ProjectionRun
-from .services import location_title
 
 CARDS = 24
+
+
+# --- what a projection computes from -----------------------------------------------------------
+
+def partitions(network: Network) -> list[dict]:
+    """One partition per primary substation: its busbars (plus the whole net if it has none).
+    A partition is one primary substation and everything it feeds, so several workers can share
+    a big network."""
+    primaries = Substation.objects.filter(network=network, kind=Substation.Kind.PRIMARY).order_by("name")
+    parts = []
+    for sub in primaries:
+        busbars = list(Bus.objects.filter(substation=sub).values_list("pp_index", flat=True))
+        parts.append({"substation": sub.name, "busbars": busbars})
+    return parts or [{"substation": network.name, "busbars": []}]
+
+
+def projection_limits(network: Network) -> dict:
+    """The limits a projection stores in its inputs (so a rerun uses the same): the network's
+    operating limits plus, per primary substation, its firm / reverse capability and whether its
+    transformers regulate with an on-load tap changer."""
+    limits = network_operating_limits(network)
+    limits["primaries"] = {}
+    for sub in Substation.objects.filter(network=network, kind=Substation.Kind.PRIMARY):
+        primary = network_operating_limits(network, substation=sub)["primary"]
+        primary["oltc"] = Transformer.objects.filter(substation=sub, oltc_enabled=True).exists()
+        limits["primaries"][sub.name] = primary
+    return limits
+
+
+PARTITION_MODELS = process_cache(maxsize=4)
+
+
+def partition_model(network: Network, busbars: list[int]) -> tuple:
+    """The engine model of one partition and its location map, cached per network revision
+    (rebuilt after any electrical change, which bumps the revision)."""
+    key = (network.pk, network.revision, tuple(busbars))
+    if key in PARTITION_MODELS:
+        return PARTITION_MODELS[key]
+    net = network_net(network)
+    model = from_pandapower(net)
+    if busbars:
+        fed = set(busbars)
+        for feeder in model.feeders:
+            if feeder.head_bus in busbars:
+                fed.update(int(b) for b in feeder.bus_indices)
+        trafo = net.trafo[net.trafo.lv_bus.isin(busbars)]
+        fed.update(int(b) for b in trafo.hv_bus)
+        fed.update(int(b) for b in net.ext_grid.bus)
+        # Bus couplers between the HV buses stay inside (select_subnet keeps switches between kept buses).
+        coupled = net.switch[(net.switch.et == "b") & net.switch.bus.isin(fed)].element
+        fed.update(int(b) for b in coupled)
+        if len(fed) < len(net.bus):
+            model = from_pandapower(select_subnet(net, sorted(fed), include_results=False))
+    PARTITION_MODELS[key] = (model, LocationMap(model))
+    return PARTITION_MODELS[key]
+
+
+PROJECTION_FORECASTS = process_cache(maxsize=2)
+
+
+def projection_forecast(network: Network, inputs: dict):
+    """The run's forecast (deterministic from its stored inputs; cached for the partitions of a
+    run that land on the same worker)."""
+    key = (network.pk, network.revision, inputs["start"], inputs["steps"], inputs["step_minutes"], inputs["seed"],
+           inputs["issued_at"])
+    if key not in PROJECTION_FORECASTS:
+        PROJECTION_FORECASTS[key] = forecast_injections(
+            network=network, start=dt.datetime.fromisoformat(inputs["start"]), steps=inputs["steps"],
+            step_minutes=inputs["step_minutes"], seed=inputs["seed"],
+            issued_at=dt.datetime.fromisoformat(inputs["issued_at"]),
+        )
+    return PROJECTION_FORECASTS[key]
+
+
+def live_der(network: Network) -> dict[tuple[str, int], DerFacts]:
+    """Registry facts about the network's live DER, keyed (pp_element, pp_index)."""
+    rows = DERAsset.objects.filter(network=network, status__in=DERAsset.LIVE_STATUSES).values_list(
+        "pp_element", "pp_index", "id", "name", "kind", "connection_type", "offer_accepted_on", "connected_on")
+    return {(el, idx): DerFacts(id=pk, name=name, kind=kind, flexible=conn == DERAsset.ConnectionType.FLEXIBLE,
+                                accepted_on=(accepted or connected).isoformat() if (accepted or connected) else "")
+            for el, idx, pk, name, kind, conn, accepted, connected in rows}
+
+
+def feeder_names(network: Network) -> dict[int, str]:
+    """Registry feeder names by the pandapower index of their head line."""
+    return dict(Feeder.objects.filter(network=network, head_line__isnull=False)
+                .values_list("head_line__pp_index", "name"))
+
+
+def partition_projection(*, network: Network, inputs: dict, part: dict) -> PartitionProjection:
+    """One partition's projection from a run's stored inputs: the registry and the cached model
+    and forecast read here, the calculation in ``calc.projection`` (no writes)."""
+    model, locations = partition_model(network, part["busbars"])
+    stored = inputs["limits"]
+    return project_partition(
+        model=model, locations=locations, bundle=projection_forecast(network, inputs), der=live_der(network),
+        feeder_names=feeder_names(network), stored_limits=stored,
+        primary=(stored.get("primaries") or {}).get(part["substation"], {}),
+        issued_at=dt.datetime.fromisoformat(inputs["issued_at"]), step_minutes=inputs["step_minutes"],
+        curtailment_rule=inputs["curtailment_rule"],
+    )
+
+
+# --- what the control room sees ----------------------------------------------------------------
 
 
 def latest_projection(network) -> ProjectionRun | None:
@@ -24,8 +140,8 @@ def open_alarms(network) -> QuerySet[Alarm]:
 
 
 def alarm_rows(alarms) -> list[dict]:
-    rows = [alarm.as_event() | {"peak_value": alarm.peak_value, "unit": alarm.unit} for alarm in alarms]
-    return sorted(rows, key=lambda a: (ORDER.get(a["severity"], 9), a["breach_at"]))
+    """Alarms as the room lists them (the same rows as the ``alarm.*`` events carry)."""
+    return sorted((dict(row) for row in AlarmSerializer(alarms, many=True).data), key=alarm_sort_key)
 
 
 def _episode_card(e: ConstraintEpisode) -> dict:
@@ -71,29 +187,34 @@ def curtailment_totals(network, *, limit: int = 10) -> list[dict]:
     return [{"asset_id": r["der_id"], "name": r["der__name"], "mwh": round(r["mwh"], 4)} for r in rows]
 
 
-def projection_payload(network) -> dict:
-    """Everything the projections view draws: run facts, figures, the MV/primary constraint
-    locations the ANM manages, the LV planning list, alarms."""
-    run = latest_projection(network)
-    alarms = alarm_rows(open_alarms(network))
-    base = {"network": network.pk, "alarms": alarms, "episodes": [], "lv_episodes": [], "heatmap": None,
-            "timeline": None, "curtailment": curtailment_totals(network)}
+def projection_cards(run: ProjectionRun | None) -> dict:
+    """The MV/primary constraint locations the ANM manages (one card each) and the LV planning list."""
     if run is None:
-        return {**base, "run": None}
+        return {"episodes": [], "lv_episodes": []}
     violations = list(run.episodes.filter(level="violation"))
     violations.sort(key=lambda e: (ORDER.get(e.severity, 9), e.start))
     mv = [e for e in violations if e.voltage_level != "lv"]
     lv = [e for e in violations if e.voltage_level == "lv"]
+    return {"episodes": _location_cards(mv)[:CARDS], "lv_episodes": [_episode_card(e) for e in lv[:CARDS]]}
+
+
+def projection_figures(run: ProjectionRun | None) -> dict:
+    """The heatmap and timeline as Plotly figure JSON (None without a run)."""
+    if run is None:
+        return {"heatmap": None, "timeline": None}
+    return {"heatmap": heatmap_figure(run.heatmap), "timeline": timeline_figure(run.timeline)}
+
+
+def projection_run_header(run: ProjectionRun | None) -> dict | None:
+    """The run's header, as ``projection.finished`` carries it."""
+    return None if run is None else dict(ProjectionRunSerializer(run).data)
+
+
+def projection_payload(network) -> dict:
+    """Everything the projections view draws: run facts, figures, the MV/primary constraint
+    locations the ANM manages, the LV planning list, alarms."""
+    run = latest_projection(network)
     return {
-        **base,
-        "run": {
-            "id": run.pk, "study": run.study_id, "start": run.start.isoformat(), "issued_at": run.issued_at.isoformat(),
-            "finished_at": run.finished_at.isoformat(), "steps": run.steps, "step_minutes": run.step_minutes,
-            "age_s": (timezone.now() - run.finished_at).total_seconds(), "summary": run.summary,
-            "prealarms": run.episodes.filter(level="prealarm", voltage_level="mv").count(),
-        },
-        "episodes": _location_cards(mv)[:CARDS],
-        "lv_episodes": [_episode_card(e) for e in lv[:CARDS]],
-        "heatmap": heatmap_figure(run.heatmap),
-        "timeline": timeline_figure(run.timeline),
+        "network": network.pk, "run": projection_run_header(run), "alarms": alarm_rows(open_alarms(network)),
+        **projection_cards(run), **projection_figures(run), "curtailment": curtailment_totals(network),
     }

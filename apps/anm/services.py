@@ -3,6 +3,7 @@ alarms, live event), acknowledge an alarm."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,28 +13,19 @@ from django_fsm import has_transition_perm
 from apps.accounts.models import Organisation
 from apps.forecasting.services import forecast_run_issue
 from apps.grid.models import Network
+from apps.live.events import event_payload
 from apps.live.services import event_publish_to_dso
 from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
 
-from . import projection as proj
+from . import selectors
+from .calc.projection import HEATMAP_ROWS, timeline
+from .calc.titles import location_title
 from .calc.severity import ORDER
 from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
 
 STEP_MINUTES = 15
 PROJECTION = "projection"  # the study kind (registered in apps/anm/study_kinds.py)
-KIND_LABELS = {"thermal": "Thermal overload", "overvoltage": "Over-voltage", "undervoltage": "Under-voltage",
-               "export": "Reverse power flow (export limit)", "import": "Import limit"}
-LOCATION_LABELS = {"feeder": "feeder", "trafo": "transformer", "primary": "", "line": "line", "busbar": "busbar"}
-
-
-def location_title(*, kind: str, element: str, name: str, direction: str = "") -> str:
-    """How a constraint location is named to the room, e.g. 'Over-voltage on feeder MV1.101 F2'."""
-    label = KIND_LABELS.get(kind, kind)
-    if kind == "thermal" and direction:
-        label += " (export)" if direction == "export" else " (import)"
-    where = "at the primary substation" if element == "primary" else f"on {LOCATION_LABELS.get(element, element)} {name}"
-    return f"{label} {where}"
 
 
 class ProjectionInputError(ValueError):
@@ -73,7 +65,7 @@ def projection_request(*, network, requested_by=None, start: dt.datetime | None 
     parameters = {
         "start": start.isoformat(), "issued_at": min(now, start).isoformat(), "steps": int(steps),
         "step_minutes": int(step_minutes), "seed": int(seed if seed is not None else start.timestamp() // 60),
-        "limits": proj.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
+        "limits": selectors.projection_limits(network), "curtailment_rule": network.curtailment_rule, "revision": network.revision,
         "live": live,
     }
     return study_run_create(kind=PROJECTION, network=network, parameters=parameters,
@@ -93,13 +85,13 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
         transaction.on_commit(lambda: [project_partition_task.delay(resumed.pk, n) for n in pending])
         return resumed
     inputs = study.parameters
-    bundle = proj.bundle_for(study.network, inputs)
-    parts = proj.partitions(study.network)
+    bundle = selectors.projection_forecast(study.network, inputs)
+    parts = selectors.partitions(study.network)
     run = ProjectionRun.objects.create(
         study=study, network=study.network, start=dt.datetime.fromisoformat(inputs["start"]),
         issued_at=dt.datetime.fromisoformat(inputs["issued_at"]), steps=inputs["steps"],
         step_minutes=inputs["step_minutes"], inputs={**inputs, "forecast": bundle.inputs},
-        partitions_total=len(parts), timeline=proj.timeline(bundle), live=inputs.get("live", True),
+        partitions_total=len(parts), timeline=timeline(bundle), live=inputs.get("live", True),
     )
     for number, part in enumerate(parts):
         ProjectionPartition.objects.create(run=run, number=number, substation=part["substation"])
@@ -112,9 +104,10 @@ def projection_start(*, study: StudyRun) -> ProjectionRun:
 
 def projection_partition_compute(*, run: ProjectionRun, number: int) -> None:
     """Compute one partition (outside any transaction: it is the long part), then store it."""
-    part = proj.partitions(run.network)[number]
-    data = proj.project_partition(run.network, run.inputs, part)
-    projection_partition_store(run=run, number=number, data=data)
+    part = selectors.partitions(run.network)[number]
+    began = time.perf_counter()  # the partition's own work: model, forecast, engine, plan
+    data = selectors.partition_projection(network=run.network, inputs=run.inputs, part=part).as_json()
+    projection_partition_store(run=run, number=number, data={**data, "seconds": time.perf_counter() - began})
 
 
 @transaction.atomic
@@ -156,7 +149,7 @@ def projection_finish(*, run: ProjectionRun) -> None:
         network=run.network, live=True, finished_at__isnull=False, pk__gt=run.pk).exists()
     alarms = None if superseded else alarms_update(run=run, episodes=episodes)
     heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
-    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[: proj.HEATMAP_ROWS]}
+    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[:HEATMAP_ROWS]}
     violations = [e for e in episodes if e.level == "violation"]
     mv = [e for e in violations if e.voltage_level == "mv"]
     midday_export = {e.key for e in mv if e.direction == "export" and _covers_midday(e)}
@@ -173,8 +166,7 @@ def projection_finish(*, run: ProjectionRun) -> None:
     run.finished_at = timezone.now()
     run.save(update_fields=["heatmap", "summary", "finished_at"])
     study_run_succeed(run=study, result={"projection": run.pk, **run.summary})
-    event_publish_to_dso(kind="projection.finished",
-                         payload={"id": run.pk, "network": run.network_id, "live": run.live, **run.summary})
+    event_publish_to_dso(kind="projection.finished", payload=event_payload("projection.finished", run))
 
 
 def _covers_midday(episode: ConstraintEpisode) -> bool:
@@ -234,7 +226,7 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
                   "unit": episode.unit, "last_seen_at": now, "last_run": run}
         if alarm is None:
             alarm = Alarm.objects.create(network=run.network, key=key, **fields)
-            event_publish_to_dso(kind="alarm.raised", payload=alarm.as_event())
+            event_publish_to_dso(kind="alarm.raised", payload=event_payload("alarm.raised", alarm))
         else:
             escalated = alarm.state == Alarm.State.ACKNOWLEDGED and ORDER[episode.severity] < ORDER[alarm.severity]
             for name, value in fields.items():
@@ -243,14 +235,14 @@ def alarms_update(*, run: ProjectionRun, episodes: list[ConstraintEpisode]) -> i
                 alarm.escalate()
             alarm.save()
             if escalated:
-                event_publish_to_dso(kind="alarm.escalated", payload=alarm.as_event())
+                event_publish_to_dso(kind="alarm.escalated", payload=event_payload("alarm.escalated", alarm))
         ConstraintEpisode.objects.filter(run=run, element=episode.element, pp_index=episode.pp_index,
                                          kind=episode.kind, level="violation").update(alarm=alarm)
     for key, alarm in open_alarms.items():
         if key not in seen:
             alarm.clear(now=now)
             alarm.save(update_fields=["state", "cleared_at"])
-            event_publish_to_dso(kind="alarm.cleared", payload=alarm.as_event())
+            event_publish_to_dso(kind="alarm.cleared", payload=event_payload("alarm.cleared", alarm))
     return len(seen)
 
 
@@ -267,5 +259,5 @@ def alarm_acknowledge(*, alarm: Alarm, user) -> Alarm:
         raise PermissionDenied("Only DSO operators, engineers and admins may acknowledge alarms.")
     locked.acknowledge(by=user, now=timezone.now())
     locked.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
-    event_publish_to_dso(kind="alarm.acknowledged", payload=locked.as_event())
+    event_publish_to_dso(kind="alarm.acknowledged", payload=event_payload("alarm.acknowledged", locked))
     return locked

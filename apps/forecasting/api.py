@@ -20,7 +20,8 @@ from apps.common.fields import WindowedDateTimeField
 from apps.grid.models import Network
 
 from .calc.weather_rows import MAX_ROWS, parse_datetime
-from .models import ForecastRun, WeatherZone
+from .events import ForecastRunSerializer  # the forecast.issued event row, listed here too
+from .models import WeatherZone
 from .selectors import (
     forecast_accuracy,
     forecast_run_series,
@@ -150,15 +151,6 @@ class WeatherForecastView(APIView):
 
 
 # --- forecast runs -------------------------------------------------------------------------
-
-class ForecastRunSerializer(serializers.ModelSerializer):
-    end = serializers.DateTimeField(read_only=True)
-
-    class Meta:
-        model = ForecastRun
-        fields = ["id", "network", "issued_at", "start", "end", "steps", "step_minutes", "seed", "weather_source",
-                  "scored_through", "fully_scored", "created_at"]
-
 
 class ForecastRunDetailSerializer(ForecastRunSerializer):
     series = serializers.SerializerMethodField()

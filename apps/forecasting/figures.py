@@ -8,13 +8,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from apps.common.figures import add_band
+
 from .models import ForecastRun
 
-PANELS = (  # quantity, title, colour (rgb)
-    ("demand", "Demand (MW)", (107, 119, 133)),
-    ("pv", "Solar PV (MW)", (245, 183, 0)),
-    ("wind", "Wind (MW)", (0, 166, 237)),
-    ("net_export", "Net export (MW, + = towards the primary)", (123, 63, 191)),
+PANELS = (  # quantity, title (colours: one per quantity, apps.common.figures)
+    ("demand", "Demand (MW)"),
+    ("pv", "Solar PV (MW)"),
+    ("wind", "Wind (MW)"),
+    ("net_export", "Net export (MW, + = towards the primary)"),
 )
 
 
@@ -35,20 +37,16 @@ def forecast_timeline_figure(run: ForecastRun, series: dict[str, dict[str, list[
     times = pd.date_range(run.start, periods=run.steps, freq=f"{run.step_minutes}min")
     x = [t.isoformat() for t in times]
     fig = make_subplots(rows=len(PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[title for _, title, _ in PANELS])
-    for row, (quantity, title, (r, g, b)) in enumerate(PANELS, start=1):
+                        subplot_titles=[title for _, title in PANELS])
+    for row, (quantity, title) in enumerate(PANELS, start=1):
         values = series.get(quantity)
         if not values:
             continue
         legend = row == 1
-        fig.add_trace(go.Scatter(x=x, y=values["p90"], mode="lines", line={"width": 0}, hoverinfo="skip",
-                                 showlegend=False, legendgroup="band"), row=row, col=1)
-        fig.add_trace(go.Scatter(x=x, y=values["p10"], mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=f"rgba({r},{g},{b},0.25)", name="P10–P90", legendgroup="band",
-                                 showlegend=legend, hovertemplate="P10 %{y:.2f}<extra></extra>"), row=row, col=1)
-        fig.add_trace(go.Scatter(x=x, y=values["p50"], mode="lines", line={"color": f"rgb({r},{g},{b})", "width": 2},
-                                 name="P50", legendgroup="p50", showlegend=legend,
-                                 hovertemplate=f"{title.split(' (')[0]} P50 %{{y:.2f}}<extra></extra>"), row=row, col=1)
+        label = title.split(" (")[0]
+        add_band(fig, x=x, series=values, quantity=quantity, label=label, band_name="P10–P90", band_group="band",
+                 line_name="P50", line_group="p50", showlegend=legend, row=row, col=1,
+                 hovertemplate=f"{label} P50 %{{y:.2f}}<extra></extra>")
         if actuals and quantity in actuals:
             fig.add_trace(go.Scatter(x=x, y=actuals[quantity], mode="lines", name="Actual", legendgroup="actual",
                                      line={"color": "#1d2733", "width": 1.5, "dash": "dot"}, showlegend=legend,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.grid.models import Network
+from apps.live.events import event_payload
 from apps.live.services import event_publish_to_dso
 
 from .actuals import ActualsSource, get_actuals_source, local_wall_clock
@@ -325,8 +326,7 @@ def forecast_run_issue(*, network: Network, issued_at: dt.datetime | None = None
         audit_record(actor=actor, action="forecast.issued", obj=run,
                      after={"network": network.pk, "issued_at": run.issued_at.isoformat(), "steps": run.steps,
                             "seed": run.seed, "weather": run.weather_source})
-        event_publish_to_dso(kind="forecast.issued", payload={
-            "id": run.pk, "network": network.pk, "issued_at": run.issued_at.isoformat(), "steps": run.steps})
+        event_publish_to_dso(kind="forecast.issued", payload=event_payload("forecast.issued", run))
     return run
 
 

@@ -6,14 +6,16 @@ import json
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from apps.common.figures import quantity_colour
+
 from .models import Bus, DERAsset, Feeder, Line, Network, Substation
 
 FEEDER_PALETTE = qualitative.Dark24 + qualitative.Light24
 DER_STYLE = {  # kind -> (marker symbol, colour)
-    "pv": ("star", "#f5b700"),
-    "wind": ("triangle-up", "#00a6ed"),
-    "battery": ("square", "#7fb800"),
-    "ev_charger": ("diamond", "#d81159"),
+    "pv": ("star", quantity_colour("pv")),
+    "wind": ("triangle-up", quantity_colour("wind")),
+    "battery": ("square", quantity_colour("battery")),
+    "ev_charger": ("diamond", quantity_colour("ev_charger")),
     "biomass": ("pentagon", "#8f5d3b"),
     "hydro": ("circle", "#2274a5"),
     "other": ("x", "#555555"),

@@ -13,3 +13,7 @@ class StudiesConfig(AppConfig):
         from .models import StudyRun
 
         post_transition.connect(audit_transition, sender=StudyRun, dispatch_uid="studies.audit_transition")
+
+        from .events import register
+
+        register()  # the study live event kinds and their schema

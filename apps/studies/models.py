@@ -102,9 +102,3 @@ class StudyRun(ConcurrentTransitionMixin, models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
-
-    def as_event(self) -> dict:
-        return {
-            "id": self.pk, "kind": self.kind, "network": self.network_id, "state": self.state,
-            "progress": self.progress, "stage": self.stage, "error": self.error,
-        }

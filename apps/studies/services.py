@@ -32,6 +32,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, has_transition_perm
 
 from apps.audit.services import audit_record
+from apps.live.events import event_payload
 from apps.live.services import event_publish
 from apps.live.streams import org_stream
 
@@ -45,7 +46,7 @@ INTERNAL_ERROR = ("The study stopped because of an internal error. It has been l
 
 def _publish(run: StudyRun, kind: str) -> None:
     if run.organisation_id:
-        event_publish(stream=org_stream(run.organisation_id), kind=kind, payload=run.as_event())
+        event_publish(stream=org_stream(run.organisation_id), kind=kind, payload=event_payload(kind, run))
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "auditlog",  # registry change logging (apps.grid.models)
+    "template_partials",  # named {% partialdef %} blocks rendered alone for in-place swaps
     "apps.accounts",
     "apps.audit",
     "apps.grid",

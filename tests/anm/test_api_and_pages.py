@@ -77,7 +77,13 @@ def test_acknowledge_alarm_over_the_api(projected, client_for, operator, enginee
 def test_page_for_operator_and_refused_for_aggregator(projected, client, operator, aggregator_a, mv_network):
     client.force_login(operator)
     page = client.get(f"/anm/networks/{mv_network.pk}/").content.decode()
-    assert 'id="projection-payload"' in page and "/static/js/anm.js" in page
+    # rendered on the server: cards, alarm rows and the figures' JSON; the script only draws and swaps
+    assert 'id="heatmap-data"' in page and "/static/js/anm.js" in page and "/static/vendor/htmx.min.js" in page
+    assert page.count('class="episode ') == len({(e.kind, e.element, e.name, e.direction)
+                                                 for e in projected.episodes.filter(level="violation",
+                                                                                     voltage_level="mv")})
+    alarm = Alarm.objects.filter(network=mv_network, state="active").first()
+    assert f'id="alarm-{alarm.pk}"' in page
     client.force_login(aggregator_a)
     assert client.get(f"/anm/networks/{mv_network.pk}/").status_code == 403
 
@@ -87,3 +93,28 @@ def test_run_button_queues_a_projection(client, operator, mv_network):
     response = client.post(f"/anm/networks/{mv_network.pk}/run/", follow=True)
     assert "Projection #" in response.content.decode()
     assert ProjectionRun.objects.filter(network=mv_network).count() == 1
+
+
+@pytest.mark.parametrize("name, marker", [
+    ("projection-age", 'id="projection-age"'), ("kpis", 'id="projection-kpis"'), ("figures", 'id="timeline-data"'),
+    ("mv-cards", 'id="episodes"'), ("lv-rows", 'id="lv-rows"'), ("alarm-rows", 'id="alarm-rows"'),
+    ("curtailment-rows", 'id="curtailment-rows"'),
+])
+def test_each_partial_is_served_alone_for_an_in_place_swap(projected, client, operator, mv_network, name, marker):
+    client.force_login(operator)
+    html = client.get(f"/anm/networks/{mv_network.pk}/parts/{name}/").content.decode()
+    assert html.strip().startswith("<") and marker in html and "<html" not in html
+
+
+def test_alarm_row_partial_and_acknowledging_from_the_page(projected, client, operator, aggregator_a, mv_network):
+    alarm = Alarm.objects.filter(network=mv_network, state="active").first()
+    client.force_login(operator)
+    row = client.get(f"/anm/networks/{mv_network.pk}/parts/alarm-row/?alarm={alarm.pk}").content.decode()
+    assert row.strip().startswith(f'<tr id="alarm-{alarm.pk}"') and 'data-ack=' in row
+    assert client.get(f"/anm/networks/{mv_network.pk}/parts/nothing/").status_code == 404
+    acked = client.post(f"/anm/networks/{mv_network.pk}/alarms/{alarm.pk}/acknowledge/").content.decode()
+    assert 'class="acked"' in acked and "data-ack=" not in acked
+    alarm.refresh_from_db()
+    assert alarm.state == "acknowledged" and alarm.acknowledged_by == operator
+    client.force_login(aggregator_a)
+    assert client.get(f"/anm/networks/{mv_network.pk}/parts/kpis/").status_code == 403

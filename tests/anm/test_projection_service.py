@@ -14,7 +14,9 @@ import datetime as dt
 
 import pytest
 
-from apps.anm import projection as proj
+from apps.anm import selectors as proj
+from apps.anm.calc.projection import CASES, HEATMAP_ROWS
+from apps.common.caches import clear_process_caches
 from apps.anm.models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
 from apps.anm.services import ProjectionInputError, alarm_acknowledge, projection_request
 from apps.audit.models import AuditEvent
@@ -124,7 +126,7 @@ def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv
     # Heatmap: the most stressed elements over time.
     heat = run.heatmap
     assert heat["times"] == times
-    assert 1 <= len(heat["rows"]) <= proj.HEATMAP_ROWS
+    assert 1 <= len(heat["rows"]) <= HEATMAP_ROWS
     assert all(len(r["values"]) == STEPS for r in heat["rows"])
     peaks = [r["peak"] for r in heat["rows"]]
     assert peaks == sorted(peaks, reverse=True) and peaks[0] > 100  # something is beyond its limit
@@ -212,7 +214,7 @@ def test_events_go_to_the_dso_stream_only(mv_network, operator, orgs):
     assert kinds[0] == "study.queued" and kinds[-2:] == ["study.finished", "projection.finished"]
     finished = Event.objects.get(stream__name=org_stream(orgs["dso"].pk), kind="projection.finished")
     assert finished.payload["id"] == run.pk and finished.payload["network"] == mv_network.pk
-    assert finished.payload["violations"] == run.summary["violations"]
+    assert finished.payload["summary"]["violations"] == run.summary["violations"]
     raised = Event.objects.filter(stream__name=org_stream(orgs["dso"].pk), kind="alarm.raised").first()
     alarm = Alarm.objects.get(pk=raised.payload["id"])
     assert raised.payload["key"] == alarm.key and raised.payload["state"] == "active"
@@ -230,10 +232,11 @@ def test_same_inputs_give_the_same_episodes(mv_network, operator):
     assert second.timeline == first.timeline and second.heatmap == first.heatmap
 
     # Recomputed from the stored inputs alone (no cached forecast or model) the partition is the same.
-    proj.clear_caches()
+    clear_process_caches()
     partition = ProjectionPartition.objects.get(run=first, number=0)
     part = proj.partitions(mv_network)[0]
-    again = proj.project_partition(Network.objects.get(pk=mv_network.pk), first.inputs, part)
+    again = proj.partition_projection(network=Network.objects.get(pk=mv_network.pk), inputs=first.inputs,
+                                      part=part).as_json()
     assert again["episodes"] == partition.episodes
     assert again["heatmap_rows"] == partition.heatmap_rows
 
@@ -350,12 +353,12 @@ def _curtailment_facts(network, rule: str):
     without_oltc(network)
     run = project(network, None)
     assert run.inputs["curtailment_rule"] == rule
-    bundle = proj.bundle_for(network, run.inputs)
+    bundle = proj.projection_forecast(network, run.inputs)
     pp_index = dict(DERAsset.objects.filter(network=network).values_list("id", "pp_index"))
     accepted = dict(DERAsset.objects.filter(network=network).values_list("id", "offer_accepted_on"))
     facts = []
     for e in run.episodes.filter(level="violation").exclude(curtailment=[]):
-        generation = proj.CASES[e.case][0]
+        generation = CASES[e.case][0]
         sgen = bundle.scenario(generation=generation, demand=generation)[("sgen", "p_mw")]
         window = sgen.loc[e.start:e.end - dt.timedelta(minutes=1)]
         plan = [(c, window[pp_index[c["asset_id"]]].to_numpy()) for c in e.curtailment]

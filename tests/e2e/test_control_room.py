@@ -57,11 +57,13 @@ def test_aggregator_sees_only_own_premises(browser, mv_network, aggregator_a, or
         assert "Orchard Lane 14" in text and "Secret Farm 9" not in text
 
 
-def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_network, operator):
+def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_network, operator, engineer):
     import datetime as dt
 
     from apps.anm.models import Alarm
-    from apps.anm.services import projection_request
+    from apps.anm.services import alarm_acknowledge, projection_request
+    from apps.live.events import event_payload
+    from apps.live.services import event_publish_to_dso
     from dso_portal.celery import app
 
     app.conf.task_always_eager = True
@@ -104,9 +106,46 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
         page.click(f'button[data-ack="{alarm.pk}"]')
         page.wait_for_selector(f'tr[data-alarm="{alarm.pk}"] .acked', timeout=15_000)
         page.screenshot(path=str(ARTIFACTS / "operator-anm-projections.png"), full_page=True)
-        assert errors == []
-    alarm.refresh_from_db()
-    assert alarm.state == "acknowledged" and alarm.acknowledged_by == operator
+
+        # Live: a colleague acknowledges another alarm and a new one is raised elsewhere; the page
+        # swaps the row and the alarm list in place, without a reload.
+        loads = []
+        page.on("load", lambda _: loads.append(1))
+        other = Alarm.objects.filter(network=mv_network, state="active").exclude(pk=alarm.pk).order_by("id").first()
+        alarm_acknowledge(alarm=other, user=engineer)
+        raised = Alarm.objects.create(
+            network=mv_network, key="trafo:999:thermal", title="Thermal overload on transformer Elm Close",
+            severity="critical", breach_at=template.start, peak_value=131.0, unit="%", last_seen_at=template.start)
+        event_publish_to_dso(kind="alarm.raised", payload=event_payload("alarm.raised", raised))
+        page.dispatch_event("body", "visibilitychange")  # live.js pings at once: the server replays what it lacks
+        page.wait_for_selector(f'tr[data-alarm="{other.pk}"] .acked', timeout=45_000)
+        page.wait_for_selector(f'tr[data-alarm="{raised.pk}"]', timeout=45_000)
+        assert "eng" in page.locator(f'tr[data-alarm="{other.pk}"]').inner_text()
+        assert "131 %" in page.locator(f'tr[data-alarm="{raised.pk}"]').inner_text()
+        # the new critical alarm heads the list (the server's severity order), the count follows
+        assert page.locator("#alarm-rows tr").first.get_attribute("data-alarm") == str(raised.pk)
+        assert page.locator("#open-alarms").inner_text() == str(
+            Alarm.objects.filter(network=mv_network).exclude(state="cleared").count())
+        page.locator(f'tr[data-alarm="{raised.pk}"]').scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "operator-anm-live-swap.png"), full_page=True)
+
+        # A calm live run finishes: header, figures, cards and alarms follow, still without a reload.
+        app.conf.task_always_eager = True
+        try:
+            calm = projection_request(network=mv_network, requested_by=operator, steps=8, seed=7, live=True,
+                                      start=dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC))
+        finally:
+            app.conf.task_always_eager = not settings.REDIS_URL
+        page.dispatch_event("body", "visibilitychange")
+        page.wait_for_selector(f'#projection-age[data-run="{calm.projection.pk}"]', timeout=45_000)
+        page.wait_for_selector("#alarm-rows tr.none", timeout=45_000)
+        page.wait_for_selector("#episodes p.muted", timeout=45_000)  # no MV constraints foreseen
+        page.wait_for_selector("#timeline .main-svg")
+        assert page.locator("#open-alarms").inner_text() == "0"
+        page.screenshot(path=str(ARTIFACTS / "operator-anm-live-calm.png"), full_page=True)
+        assert loads == [] and errors == []
+    alarm.refresh_from_db()  # acknowledged from the page, then cleared by the calm run
+    assert alarm.acknowledged_by == operator and alarm.state == "cleared"
 
 
 def test_engineer_issues_a_forecast_and_sees_bands_and_accuracy(browser, mv_network, engineer):

@@ -1,8 +1,7 @@
-"""The projection of one partition: forecast → engine in three cases → constraint locations →
-voltage support, flexibility headroom, curtailment → a re-solve that confirms the plan. Reads the
-registry, calls the engine and the pure ``calc`` package, returns plain data for the services to
-store. A partition is one primary substation and everything it feeds, so several workers can
-share a big network.
+"""The projection of one partition, as pure calculation: engine model and forecast in →
+constraint locations, voltage support, flexibility headroom, curtailment and a re-solve that
+confirms the plan out. No Django: the registry facts it needs (live DER, feeder names, stored
+limits) come in as typed values, read by ``apps.anm.selectors``.
 
 Cases (not "every element at P10" — P90 PV with P90 demand would cancel):
 * ``export``: generation P90 with demand P10 — bounds export-type constraints (over-voltage,
@@ -14,133 +13,164 @@ from the import and median cases; the card's numbers come from the bounding case
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import logging
-import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from pandapower.toolbox import select_subnet
 
-from apps.forecasting.services import forecast_injections
 from apps.grid.engine import (
     BRANCH_LINE,
     ConstraintLimits,
     Injections,
     detect_constraints,
-    from_pandapower,
     injections_from_profiles,
     run_time_series,
     sensitivities,
 )
 from apps.grid.engine.locations import EXPORT, MV, LocationEpisode, LocationMap, group_by_location
-from apps.grid.models import Bus, DERAsset, Feeder, Network, Substation, Transformer
-from apps.common.caches import process_cache
-from apps.grid.selectors import network_net, network_operating_limits
 
-from .calc.curtailment import curtail
-from .calc.headroom import ABSORB, INJECT, Candidate, headroom
-from .calc.limits import constraint_limits
-from .calc.severity import overshoot_percent, severity
-from .calc.voltage_support import Q_PER_P, TARGET_MARGIN_PU, voltage_support
+from .curtailment import curtail
+from .headroom import ABSORB, INJECT, Candidate, headroom
+from .limits import constraint_limits
+from .severity import overshoot_percent, severity
+from .voltage_support import Q_PER_P, TARGET_MARGIN_PU, voltage_support
 
-log = logging.getLogger(__name__)
 CASES = {"export": ("p90", "p10"), "median": ("p50", "p50"), "import": ("p10", "p90")}
 HEATMAP_ROWS = 25
 JOIN_GAP_STEPS = 4  # a lull of up to an hour does not end a constraint
 MEMBERS_SHOWN = 40
+FLEX_ASSETS_SHOWN = 10
+
+__all__ = ["ABSORB", "CASES", "HEATMAP_ROWS", "INJECT", "DerFacts", "EpisodeRow", "PartitionProjection",
+           "battery_energy", "project_partition"]
 
 
-# --- partitions and inputs ---------------------------------------------------------------------
+# --- typed values in and out -------------------------------------------------------------------
 
-def partitions(network: Network) -> list[dict]:
-    """One partition per primary substation: its busbars (plus the whole net if it has none)."""
-    primaries = Substation.objects.filter(network=network, kind=Substation.Kind.PRIMARY).order_by("name")
-    parts = []
-    for sub in primaries:
-        busbars = list(Bus.objects.filter(substation=sub).values_list("pp_index", flat=True))
-        parts.append({"substation": sub.name, "busbars": busbars})
-    return parts or [{"substation": network.name, "busbars": []}]
+@dataclass(frozen=True)
+class DerFacts:
+    """What the registry says about one live DER asset (keyed by its pandapower element and index)."""
 
-
-def projection_limits(network: Network) -> dict:
-    """The limits a projection stores in its inputs (so a rerun uses the same): the network's
-    operating limits plus, per primary substation, its firm / reverse capability and whether its
-    transformers regulate with an on-load tap changer."""
-    limits = network_operating_limits(network)
-    limits["primaries"] = {}
-    for sub in Substation.objects.filter(network=network, kind=Substation.Kind.PRIMARY):
-        primary = network_operating_limits(network, substation=sub)["primary"]
-        primary["oltc"] = Transformer.objects.filter(substation=sub, oltc_enabled=True).exists()
-        limits["primaries"][sub.name] = primary
-    return limits
+    id: int
+    name: str
+    kind: str
+    flexible: bool  # a flexible (ANM) connection: may be curtailed
+    accepted_on: str  # ISO date of the offer accepted (or connection); "" when unknown
 
 
-_models = process_cache(maxsize=4)
+@dataclass(frozen=True)
+class PoolAsset:
+    """A flexible asset or generator of the partition, as the engine model places it."""
+
+    bus: int  # position of its bus in the model
+    element: str  # storage, load (EV charger) or sgen
+    idx: int  # pandapower index
+    der: DerFacts
 
 
-def partition_model(network: Network, busbars: list[int]):
-    """The engine model of one partition and its location map, cached per network revision
-    (rebuilt after any electrical change, which bumps the revision)."""
-    key = (network.pk, network.revision, tuple(busbars))
-    if key in _models:
-        return _models[key]
-    net = network_net(network)
-    model = from_pandapower(net)
-    if busbars:
-        fed = set(busbars)
-        for feeder in model.feeders:
-            if feeder.head_bus in busbars:
-                fed.update(int(b) for b in feeder.bus_indices)
-        trafo = net.trafo[net.trafo.lv_bus.isin(busbars)]
-        fed.update(int(b) for b in trafo.hv_bus)
-        fed.update(int(b) for b in net.ext_grid.bus)
-        # Bus couplers between the HV buses stay inside (select_subnet keeps switches between kept buses).
-        coupled = net.switch[(net.switch.et == "b") & net.switch.bus.isin(fed)].element
-        fed.update(int(b) for b in coupled)
-        if len(fed) < len(net.bus):
-            model = from_pandapower(select_subnet(net, sorted(fed), include_results=False))
-    _models[key] = (model, LocationMap(model))
-    return _models[key]
+@dataclass(frozen=True)
+class Effect:
+    """How an asset at one bus acts on a violation: P factor, the helpful direction when the
+    sensitivity decides it (None: the constraint's own direction), |dV/dQ| where reactive power
+    may help (None otherwise)."""
+
+    factor: float
+    direction: int | None
+    dv_dq: float | None
 
 
-_bundles = process_cache(maxsize=2)
+@dataclass(frozen=True)
+class MergedEpisode:
+    """One constraint across the cases: the bounding case's episode, that case, every case seeing it."""
+
+    rep: LocationEpisode
+    case: str
+    cases: tuple[str, ...]
 
 
-def bundle_for(network: Network, inputs: dict):
-    """The run's forecast (deterministic from its stored inputs; cached for the partitions of a
-    run that land on the same worker)."""
-    key = (network.pk, network.revision, inputs["start"], inputs["steps"], inputs["step_minutes"], inputs["seed"], inputs["issued_at"])
-    if key not in _bundles:
-        _bundles[key] = forecast_injections(
-            network=network, start=dt.datetime.fromisoformat(inputs["start"]), steps=inputs["steps"],
-            step_minutes=inputs["step_minutes"], seed=inputs["seed"], issued_at=dt.datetime.fromisoformat(inputs["issued_at"]),
-        )
-    return _bundles[key]
+@dataclass(frozen=True)
+class CasePlan:
+    """The response planned for one violation, applied with the others of its case in the re-solve."""
+
+    number: int
+    rep: LocationEpisode
+    dispatch: list  # (Candidate, MW array) pairs from the headroom
+    curtailment: list[dict]
+    support: dict
+    q_gens: list[int]  # sgen indices whose reactive power the plan uses
 
 
-def clear_caches() -> None:
-    """Forget cached models and forecasts (tests; a process that must rebuild)."""
-    _models.clear()
-    _bundles.clear()
+@dataclass(frozen=True)
+class EpisodeRow:
+    """One constraint episode as stored (``ConstraintEpisode`` fields; JSON via ``as_json``)."""
+
+    element: str
+    pp_index: int
+    name: str
+    kind: str
+    level: str
+    direction: str
+    voltage_level: str
+    case: str
+    cases: list[str]
+    start: str
+    end: str
+    peak_at: str
+    peak_value: float
+    limit: float
+    unit: str
+    worst: dict[str, Any]
+    members: list[dict]
+    members_count: int
+    relief_mw: list[float]
+    headroom_mw: list[float] = field(default_factory=list)
+    coverable: bool = True
+    flex_assets: list[dict] = field(default_factory=list)
+    curtailment: list[dict] = field(default_factory=list)
+    uncleared_mw: float = 0.0
+    voltage_support: dict = field(default_factory=dict)
+    confirmed: bool | None = None
+    severity: str = "low"
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class PartitionProjection:
+    episodes: tuple[EpisodeRow, ...]
+    heatmap_rows: tuple[dict, ...]
+
+    def as_json(self) -> dict:
+        return {"episodes": [e.as_json() for e in self.episodes], "heatmap_rows": list(self.heatmap_rows)}
 
 
 # --- one partition -----------------------------------------------------------------------------
 
-def project_partition(network: Network, inputs: dict, part: dict) -> dict:
+def project_partition(*, model, locations: LocationMap, bundle, der: dict[tuple[str, int], DerFacts],
+                      feeder_names: dict[int, str], stored_limits: dict, primary: dict, issued_at: dt.datetime,
+                      step_minutes: int, curtailment_rule: str) -> PartitionProjection:
     """Run the three cases of one partition through the engine and plan the response.
+
+    Parameters
+    ----------
+    model, locations: the partition's engine model and its constraint locations.
+    bundle: the run's forecast (``valid_times``, ``scenario()``, ``availability``).
+    der: the partition's live DER, keyed ``(pp_element, pp_index)``.
+    feeder_names: registry feeder name per head-line pandapower index.
+    stored_limits: the limits the run stored in its inputs; ``primary``: its primary's share.
+    issued_at: the forecast cut-off (severity counts hours to breach from it).
+    curtailment_rule: the network's principle of access (``lifo`` or ``pro_rata``).
 
     Returns
     -------
-    ``{"episodes": [...], "heatmap_rows": [...], "seconds": float}`` — plain JSON data.
+    The episodes and heatmap rows of the partition.
     """
-    began = time.perf_counter()
-    model, locations = partition_model(network, part["busbars"])
-    bundle = bundle_for(network, inputs)
     times = bundle.valid_times
-    step_h = inputs["step_minutes"] / 60.0
-    stored = inputs["limits"]
-    primary = (stored.get("primaries") or {}).get(part["substation"], {})
-    limits = constraint_limits(model, {**stored, "primary": primary}, times, inputs["step_minutes"])
+    step_h = step_minutes / 60.0
+    limits = constraint_limits(model, {**stored_limits, "primary": primary}, times, step_minutes)
     stamps = times.to_numpy()
     injections = {case: injections_from_profiles(model, bundle.scenario(generation=g, demand=d), timestamps=stamps)
                   for case, (g, d) in CASES.items()}
@@ -149,113 +179,98 @@ def project_partition(network: Network, inputs: dict, part: dict) -> dict:
                                                join_gap_steps=JOIN_GAP_STEPS)
                     if case == "median" or e.direction == case]
              for case in CASES}
-    merged = _merge_cases(found)
+    merged = merge_cases(found)
 
-    pool = _asset_pool(model, _live_der(network), bundle)
-    zones = _Zones(model)
-    violations = [(number, rep, case) for number, (rep, case, _) in enumerate(merged) if rep.level == "violation"]
-    factors = _effectiveness(model, results, violations, pool, zones)
-    feeder_names = _feeder_names(network)
-    now = dt.datetime.fromisoformat(inputs["issued_at"])
-    step = dt.timedelta(minutes=inputs["step_minutes"])
-    plans: dict[str, list] = {case: [] for case in CASES}
-    episodes = []
-    for number, (rep, case, cases) in enumerate(merged):
-        row = _episode_row(rep, case, cases, times, step, feeder_names)
+    pool = asset_pool(model, der, bundle)
+    zones = Zones(model)
+    violations = [(number, m) for number, m in enumerate(merged) if m.rep.level == "violation"]
+    effects = effectiveness(model, results, violations, pool, zones)
+    step = dt.timedelta(minutes=step_minutes)
+    plans: dict[str, list[CasePlan]] = {case: [] for case in CASES}
+    episodes: list[EpisodeRow] = []
+    for number, m in enumerate(merged):
+        rep, case = m.rep, m.case
+        row = episode_row(m, times, step, feeder_names)
         if rep.level == "violation":
             window = slice(rep.start, rep.end + 1)
             relief = np.nan_to_num(np.asarray(rep.relief_mw, dtype=float), nan=0.0)
             support, q_gens = {}, []
             if rep.kind in ("overvoltage", "undervoltage") and rep.voltage_level == MV:
-                support, q_gens = _voltage_support(model, results[case], rep, factors[number], pool, bundle, case,
-                                                   limits, primary)
+                support, q_gens = plan_voltage_support(model, results[case], rep, effects[number], pool, bundle, case,
+                                                       limits, primary)
                 relief = relief * support["remaining_fraction"]
-            candidates = _candidates(pool, factors[number], rep, case, window, bundle, step_h)
+            candidates = episode_candidates(pool, effects[number], rep, case, window, bundle)
             room = headroom(relief, candidates, step_hours=step_h)
-            plan, uncleared = curtail(room.shortfall_mw, candidates, rule=inputs["curtailment_rule"])
-            plans[case].append((number, rep, room.dispatch, plan, (support, q_gens)))
-            hours = max((times[rep.start].to_pydatetime() - now).total_seconds() / 3600.0, 0.0)
-            row.update({
-                "relief_mw": [round(float(v), 4) for v in relief],
-                "headroom_mw": [round(float(v), 4) for v in room.headroom_mw], "coverable": room.coverable,
-                "flex_assets": room.contributors[:10], "voltage_support": support,
-                "curtailment": [{**p, "mwh": round(sum(p["mw"]) * step_h, 4)} for p in plan],
-                "uncleared_mw": round(float(uncleared.max(initial=0.0)), 4),
-                "severity": severity(overshoot=overshoot_percent(rep.peak_value, rep.limit, rep.unit),
-                                     hours_to_breach=hours, coverable=room.coverable),
-            })
+            plan, uncleared = curtail(room.shortfall_mw, candidates, rule=curtailment_rule)
+            plans[case].append(CasePlan(number=number, rep=rep, dispatch=room.dispatch, curtailment=plan,
+                                        support=support, q_gens=q_gens))
+            hours = max((times[rep.start].to_pydatetime() - issued_at).total_seconds() / 3600.0, 0.0)
+            row = dataclasses.replace(
+                row, relief_mw=[round(float(v), 4) for v in relief],
+                headroom_mw=[round(float(v), 4) for v in room.headroom_mw], coverable=room.coverable,
+                flex_assets=room.contributors[:FLEX_ASSETS_SHOWN], voltage_support=support,
+                curtailment=[{**p, "mwh": round(sum(p["mw"]) * step_h, 4)} for p in plan],
+                uncleared_mw=round(float(uncleared.max(initial=0.0)), 4),
+                severity=severity(overshoot=overshoot_percent(rep.peak_value, rep.limit, rep.unit),
+                                  hours_to_breach=hours, coverable=room.coverable),
+            )
         episodes.append(row)
     for case, items in plans.items():
         if items:
-            for number, cleared in _confirm(model, locations, limits, injections[case], case, items).items():
-                episodes[number]["confirmed"] = cleared
-    return {"episodes": episodes, "heatmap_rows": _heatmap_rows(model, results, limits),
-            "seconds": time.perf_counter() - began}
+            for number, cleared in confirm(model, locations, limits, injections[case], items).items():
+                episodes[number] = dataclasses.replace(episodes[number], confirmed=cleared)
+    return PartitionProjection(episodes=tuple(episodes), heatmap_rows=tuple(heatmap_rows(model, results, limits)))
 
 
-def _merge_cases(found: dict) -> list[tuple[LocationEpisode, str, list[str]]]:
+def merge_cases(found: dict[str, list[LocationEpisode]]) -> list[MergedEpisode]:
     """One episode per location, kind and level across the cases: overlapping windows are the
     same constraint; the bounding case's numbers are shown where it sees it."""
-    groups: dict = {}
+    groups: dict[tuple, list[tuple[LocationEpisode, str, list[str]]]] = {}
     for case in ("export", "import", "median"):
         for ep in found[case]:
             key = (ep.key, ep.level)
-            for group in groups.setdefault(key, []):
-                rep = group[0]
+            for rep, _, cases in groups.setdefault(key, []):
                 if ep.start <= rep.end and rep.start <= ep.end:
-                    if case not in group[2]:
-                        group[2].append(case)
+                    if case not in cases:
+                        cases.append(case)
                     break
             else:
-                groups[key].append([ep, case, [case]])
-    merged = [(rep, case, sorted(cases)) for items in groups.values() for rep, case, cases in items]
-    merged.sort(key=lambda item: (item[0].start, item[0].location, item[0].location_index, item[0].kind))
+                groups[key].append((ep, case, [case]))
+    merged = [MergedEpisode(rep=rep, case=case, cases=tuple(sorted(cases)))
+              for items in groups.values() for rep, case, cases in items]
+    merged.sort(key=lambda m: (m.rep.start, m.rep.location, m.rep.location_index, m.rep.kind))
     return merged
 
 
-def _feeder_names(network: Network) -> dict[int, str]:
-    return dict(Feeder.objects.filter(network=network, head_line__isnull=False).values_list("head_line__pp_index", "name"))
-
-
-def _episode_row(rep: LocationEpisode, case: str, cases: list[str], times, step, feeder_names: dict) -> dict:
+def episode_row(merged: MergedEpisode, times, step: dt.timedelta, feeder_names: dict[int, str]) -> EpisodeRow:
+    rep = merged.rep
     name = feeder_names.get(rep.location_index, rep.name) if rep.location == "feeder" else rep.name
     worst = rep.worst
-    return {
-        "element": rep.location, "pp_index": int(rep.location_index), "name": str(name), "kind": rep.kind,
-        "level": rep.level, "direction": rep.direction, "voltage_level": rep.voltage_level,
-        "case": case, "cases": cases, "start": times[rep.start].isoformat(),
-        "end": (times[rep.end] + step).isoformat(), "peak_at": times[rep.peak_step].isoformat(),
-        "peak_value": float(rep.peak_value), "limit": float(rep.limit), "unit": rep.unit,
-        "worst": {"element": worst.element, "pp_index": int(worst.pp_index), "name": str(worst.name)},
-        "members": rep.members[:MEMBERS_SHOWN], "members_count": len(rep.members),
-        "relief_mw": [round(float(v), 4) for v in np.nan_to_num(rep.relief_mw, nan=0.0)],
-        "headroom_mw": [], "coverable": True, "flex_assets": [], "curtailment": [], "uncleared_mw": 0.0,
-        "voltage_support": {}, "confirmed": None, "severity": "low",
-    }
+    return EpisodeRow(
+        element=rep.location, pp_index=int(rep.location_index), name=str(name), kind=rep.kind,
+        level=rep.level, direction=rep.direction, voltage_level=rep.voltage_level,
+        case=merged.case, cases=list(merged.cases), start=times[rep.start].isoformat(),
+        end=(times[rep.end] + step).isoformat(), peak_at=times[rep.peak_step].isoformat(),
+        peak_value=float(rep.peak_value), limit=float(rep.limit), unit=rep.unit,
+        worst={"element": worst.element, "pp_index": int(worst.pp_index), "name": str(worst.name)},
+        members=rep.members[:MEMBERS_SHOWN], members_count=len(rep.members),
+        relief_mw=[round(float(v), 4) for v in np.nan_to_num(rep.relief_mw, nan=0.0)],
+    )
 
 
-def _live_der(network: Network) -> dict:
-    """Registry facts about the network's live DER, keyed (pp_element, pp_index)."""
-    rows = DERAsset.objects.filter(network=network, status__in=DERAsset.LIVE_STATUSES).values_list(
-        "pp_element", "pp_index", "id", "name", "kind", "connection_type", "offer_accepted_on", "connected_on")
-    return {(el, idx): {"id": pk, "name": name, "kind": kind, "flexible": conn == DERAsset.ConnectionType.FLEXIBLE,
-                        "accepted_on": (accepted or connected).isoformat() if (accepted or connected) else ""}
-            for el, idx, pk, name, kind, conn, accepted, connected in rows}
-
-
-def _asset_pool(model, der: dict, bundle) -> list[dict]:
+def asset_pool(model, der: dict[tuple[str, int], DerFacts], bundle) -> list[PoolAsset]:
     """Every flexible asset and generator of the partition: batteries (charge / discharge),
     plugged-in EV chargers (charge more / less), generators (curtailment, only if their
     connection is flexible; reactive power for voltage support, any MV generator)."""
     avail = bundle.availability
     ev_columns = set(avail["ev_flex_up_mw"].columns) if "ev_flex_up_mw" in avail else set()
-    pool = []
+    pool: list[PoolAsset] = []
 
     def add(table, element, keep=lambda idx: True):
         for idx, bus in zip(table.pp_index, model.buses.pp_index[table.bus]):
             idx = int(idx)
             if (element, idx) in der and keep(idx):
-                pool.append({"bus": int(bus), "meta": der[(element, idx)], "idx": idx, "element": element})
+                pool.append(PoolAsset(bus=int(bus), element=element, idx=idx, der=der[(element, idx)]))
 
     add(model.storages, "storage")
     if ev_columns:
@@ -264,7 +279,7 @@ def _asset_pool(model, der: dict, bundle) -> list[dict]:
     return pool
 
 
-class _Zones:
+class Zones:
     """Which buses can usefully act on a location: the location's own feeder (a radial grid's
     flows and voltages there respond to what happens on that feeder); the whole partition for the
     primary."""
@@ -292,16 +307,17 @@ class _Zones:
         return None
 
 
-def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Zones) -> dict:
-    """Per violation (keyed by its number in the merged list): {asset bus: (P factor, helpful
-    direction or None, |dV/dQ| or None)} from the engine's sensitivities at the worst element's
-    peak. Episodes sharing a case and peak step share one linearisation."""
-    groups: dict = {}
-    for number, rep, case in violations:
-        zone = zones.buses(rep)
-        buses = {a["bus"] for a in pool if zone is None or a["bus"] in zone}
-        groups.setdefault((case, int(rep.peak_step)), []).append((number, rep, buses))
-    out: dict = {}
+def effectiveness(model, results: dict, violations: list[tuple[int, MergedEpisode]], pool: list[PoolAsset],
+                  zones: Zones) -> dict[int, dict[int, Effect]]:
+    """Per violation (keyed by its number in the merged list): {asset bus: Effect} from the
+    engine's sensitivities at the worst element's peak. Episodes sharing a case and peak step
+    share one linearisation."""
+    groups: dict[tuple[str, int], list[tuple[int, LocationEpisode, set[int]]]] = {}
+    for number, m in violations:
+        zone = zones.buses(m.rep)
+        buses = {a.bus for a in pool if zone is None or a.bus in zone}
+        groups.setdefault((m.case, int(m.rep.peak_step)), []).append((number, m.rep, buses))
+    out: dict[int, dict[int, Effect]] = {}
     # For an MV constraint, an asset in an LV network acts like an injection at that network's LV
     # busbar (the LV network's own losses are second order): one right-hand side per LV busbar,
     # not one per home (a thousand EV chargers would otherwise cost a thousand solves).
@@ -310,7 +326,7 @@ def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Z
         rest = []
         for number, rep, buses in items:
             if rep.location == "primary":
-                out[number] = {b: (1.0, None, None) for b in buses}
+                out[number] = {b: Effect(1.0, None, None) for b in buses}
             else:
                 rest.append((number, rep, buses))
         if not rest:
@@ -337,12 +353,12 @@ def _effectiveness(model, results: dict, violations: list, pool: list, zones: _Z
             if rep.worst.element == "bus":
                 col = mon_buses.index(int(rep.worst.pp_index))
                 own = s.dvm_dp[row[int(rep.worst.pp_index)], col]
-                out[number] = {b: (abs(s.dvm_dp[at[b], col] / own) if own else 0.0, None,
-                                   abs(float(s.dvm_dq[at[b], col])) if with_q else None) for b in buses}
+                out[number] = {b: Effect(abs(s.dvm_dp[at[b], col] / own) if own else 0.0, None,
+                                         abs(float(s.dvm_dq[at[b], col])) if with_q else None) for b in buses}
             else:
                 col = mon_branches.index(_branch_of(model, rep.worst))
-                out[number] = {b: (abs(float(s.dp_from_dp[at[b], col])),
-                                   ABSORB if s.dloading_dp[at[b], col] > 0 else INJECT, None) for b in buses}
+                out[number] = {b: Effect(abs(float(s.dp_from_dp[at[b], col])),
+                                         ABSORB if s.dloading_dp[at[b], col] > 0 else INJECT, None) for b in buses}
     return out
 
 
@@ -351,8 +367,8 @@ def _branch_of(model, episode) -> int:
     return int(model.branch_position(element, int(episode.pp_index))[0])
 
 
-def _candidates(pool: list, factors: dict, rep: LocationEpisode, case: str, window: slice, bundle,
-                step_h: float) -> list[Candidate]:
+def episode_candidates(pool: list[PoolAsset], effects: dict[int, Effect], rep: LocationEpisode, case: str,
+                       window: slice, bundle) -> list[Candidate]:
     """The pool as seen from one episode: effectiveness and availability in the helpful
     direction; batteries limited by the energy they have at the episode's start."""
     fixed = ABSORB if rep.direction == EXPORT else INJECT
@@ -360,32 +376,32 @@ def _candidates(pool: list, factors: dict, rep: LocationEpisode, case: str, wind
     avail = bundle.availability
     candidates = []
     for asset in pool:
-        if asset["bus"] not in factors:
+        effect = effects.get(asset.bus)
+        if effect is None:
             continue
-        factor, sensed, _ = factors[asset["bus"]]
-        direction = sensed or fixed
-        element, idx, meta = asset["element"], asset["idx"], asset["meta"]
+        direction = effect.direction or fixed
+        element, idx, der = asset.element, asset.idx, asset.der
         energy = None
         if element == "sgen":
-            if direction != ABSORB or not meta["flexible"]:
+            if direction != ABSORB or not der.flexible:
                 continue  # only flexible connections are curtailed, and only against export-type limits
             frame = bundle.scenario(generation=generation, demand=generation)[("sgen", "p_mw")]
         elif element == "storage":
             frame = avail["battery_charge_mw" if direction == ABSORB else "battery_discharge_mw"]
-            energy = _battery_energy(avail, idx, window, direction)
+            energy = battery_energy(avail, idx, window, direction)
         else:
             frame = avail["ev_flex_up_mw" if direction == ABSORB else "ev_flex_down_mw"]
         if idx not in frame.columns:
             continue
         candidates.append(Candidate(
-            asset_id=meta["id"], name=meta["name"], kind=meta["kind"], factor=float(factor),
+            asset_id=der.id, name=der.name, kind=der.kind, factor=float(effect.factor),
             available_mw=frame[idx].to_numpy(dtype=float)[window], curtailable=element == "sgen",
-            connected_on=meta["accepted_on"], energy_mwh=energy, element=element, pp_index=idx,
+            connected_on=der.accepted_on, energy_mwh=energy, element=element, pp_index=idx,
         ))
     return candidates
 
 
-def _battery_energy(avail: dict, idx: int, window: slice, direction: int) -> float | None:
+def battery_energy(avail: dict, idx: int, window: slice, direction: int) -> float | None:
     """Grid-side energy a battery can give over a constraint window in the helpful direction, on
     top of its own operation, when the forecast simulates its state of charge; None otherwise.
 
@@ -409,17 +425,17 @@ def _battery_energy(avail: dict, idx: int, window: slice, direction: int) -> flo
     return max(float(path.min()) - reserve, 0.0) * eff
 
 
-def _voltage_support(model, result, rep: LocationEpisode, factors: dict, pool: list, bundle, case: str,
-                     limits: ConstraintLimits, primary: dict) -> tuple[dict, list[int]]:
+def plan_voltage_support(model, result, rep: LocationEpisode, effects: dict[int, Effect], pool: list[PoolAsset],
+                         bundle, case: str, limits: ConstraintLimits, primary: dict) -> tuple[dict, list[int]]:
     """Reactive power of the feeder's generators and a move of the primary's voltage target,
     before any curtailment (MV voltage constraints). Returns the support figures and the
     generators (sgen indices) whose reactive power the plan uses."""
     t = rep.peak_step
     excess = (rep.peak_value - rep.limit) if rep.kind == "overvoltage" else (rep.limit - rep.peak_value)
-    gens = [a for a in pool if a["element"] == "sgen" and a["bus"] in factors and factors[a["bus"]][2] is not None]
+    gens = [a for a in pool if a.element == "sgen" and a.bus in effects and effects[a.bus].dv_dq is not None]
     sgen_p = bundle.scenario(generation=CASES[case][0], demand=CASES[case][1])[("sgen", "p_mw")]
-    p = np.array([float(sgen_p[a["idx"]].iloc[t]) if a["idx"] in sgen_p.columns else 0.0 for a in gens])
-    dv_dq = np.array([factors[a["bus"]][2] for a in gens])
+    p = np.array([float(sgen_p[a.idx].iloc[t]) if a.idx in sgen_p.columns else 0.0 for a in gens])
+    dv_dq = np.array([effects[a.bus].dv_dq for a in gens])
     room = 0.0
     if primary.get("oltc"):
         vm = result.vm_pu[t]
@@ -429,19 +445,19 @@ def _voltage_support(model, result, rep: LocationEpisode, factors: dict, pool: l
         room = float(np.nanmin(margin[mv & np.isfinite(vm)], initial=np.inf)) - TARGET_MARGIN_PU
         room = 0.0 if not np.isfinite(room) else max(room, 0.0)
     support = voltage_support(excess_pu=float(excess), dv_dq=dv_dq, gen_p_mw=p, target_room_pu=room)
-    return support, [a["idx"] for a in gens] if support["reactive_pu"] > 0 else []
+    return support, [a.idx for a in gens] if support["reactive_pu"] > 0 else []
 
 
-def _confirm(model, locations: LocationMap, limits: ConstraintLimits, injections: Injections, case: str,
-             items: list) -> dict[int, bool]:
+def confirm(model, locations: LocationMap, limits: ConstraintLimits, injections: Injections,
+            items: list[CasePlan]) -> dict[int, bool]:
     """Apply every plan of one case at once — generators' reactive power at 0.95 power factor,
     flexibility as the headroom dispatched it, then curtailment (one generator curtailed by the
     most any constraint asks of it in each interval) — re-solve the affected steps, and say
     whether each constraint clears. A move of the primary's voltage target is re-solved with the
     OLTCs regulating to the lowered target (taps move in whole steps, so a small move may change
     nothing)."""
-    first = min(rep.start for _, rep, _, _, _ in items)
-    last = max(rep.end for _, rep, _, _, _ in items) + 1
+    first = min(item.rep.start for item in items)
+    last = max(item.rep.end for item in items) + 1
     span = last - first
 
     def rows_of(table_steps, name):
@@ -456,18 +472,19 @@ def _confirm(model, locations: LocationMap, limits: ConstraintLimits, injections
     }
     columns = {element: {int(v): i for i, v in enumerate(table.pp_index)}
                for element, table in (("load", model.loads), ("sgen", model.sgens), ("storage", model.storages))}
-    delta = {"load": {}, "sgen": {}, "storage": {}}
+    delta: dict[str, dict[int, np.ndarray]] = {"load": {}, "sgen": {}, "storage": {}}
     shift = np.zeros(span)
-    for _, rep, dispatch, plan, (support, q_gens) in items:
+    for item in items:
+        rep, support = item.rep, item.support
         sign = +1.0 if rep.direction == EXPORT else -1.0  # export limits: consume more / generate less
         rows = slice(rep.start - first, rep.end - first + 1)
-        for cand, mw in dispatch:
+        for cand, mw in item.dispatch:
             cur = delta[cand.element].setdefault(cand.pp_index, np.zeros(span))
             cur[rows] = np.maximum(cur[rows], mw) if sign > 0 else np.minimum(cur[rows], -mw)
-        for row in plan:
+        for row in item.curtailment:
             cur = delta["sgen"].setdefault(row["pp_index"], np.zeros(span))
             cur[rows] = np.maximum(cur[rows], np.asarray(row["mw"]))
-        for idx in q_gens:  # absorb (export-type) or supply reactive power at the G99 limit
+        for idx in item.q_gens:  # absorb (export-type) or supply reactive power at the G99 limit
             col = columns["sgen"][idx]
             arrays["sgen_q_mvar"][rows, col] = -sign * Q_PER_P * np.clip(arrays["sgen_p_mw"][rows, col], 0.0, None)
         if support and support.get("target_pu", 0) > 0 and rep.kind == "overvoltage":
@@ -488,13 +505,12 @@ def _confirm(model, locations: LocationMap, limits: ConstraintLimits, injections
     still = group_by_location(detect_constraints(result, _slice_limits(limits, first, last), voltage_relief=False),
                               result, locations, join_gap_steps=JOIN_GAP_STEPS)
     left = {(e.key, e.start + first, e.end + first) for e in still if e.level == "violation"}
-    return {number: not any(key == rep.key and s <= rep.end and rep.start <= e for key, s, e in left)
-            for number, rep, _, _, _ in items}
+    return {item.number: not any(key == item.rep.key and s <= item.rep.end and item.rep.start <= e
+                                 for key, s, e in left)
+            for item in items}
 
 
 def _slice_limits(limits: ConstraintLimits, first: int, last: int) -> ConstraintLimits:
-    import dataclasses
-
     def cut(value):
         return value[first:last] if isinstance(value, np.ndarray) and value.ndim == 2 else value
 
@@ -502,7 +518,7 @@ def _slice_limits(limits: ConstraintLimits, first: int, last: int) -> Constraint
                                thermal_cyclic_percent=cut(limits.thermal_cyclic_percent), include_prealarms=False)
 
 
-def _heatmap_rows(model, results: dict, limits: ConstraintLimits) -> list[dict]:
+def heatmap_rows(model, results: dict, limits: ConstraintLimits) -> list[dict]:
     """Utilisation of each element's limit (100 = at the limit) over time, worst case, for the
     most stressed elements: branch loading against its continuous (seasonal) rating; bus voltage
     deviation from 1 pu against the allowed deviation."""

@@ -1,0 +1,60 @@
+"""How the ANM page writes its numbers (server-side, so no markup is built in JavaScript)."""
+from __future__ import annotations
+
+from django import template
+from django.utils.dateparse import parse_datetime
+
+from apps.anm.calc.titles import CASE_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def constraint_value(value: float | None, unit: str) -> str:
+    """A peak or limit in its unit: voltage to 3 decimals (pu), loading in whole percent, MW to 2."""
+    value = float(value or 0.0)
+    if unit == "pu":
+        return f"{value:.3f} pu"
+    if unit == "%":
+        return f"{value:.0f} %"
+    return f"{value:.2f} {unit}"
+
+
+@register.filter
+def mw(value: float | None) -> str:
+    return f"{float(value or 0.0):.2f} MW"
+
+
+@register.filter
+def kw_or_mw(value: float | None) -> str:
+    """Small flexibility in kW, the rest in MW."""
+    value = float(value or 0.0)
+    return f"{value * 1000:.0f} kW" if value < 1 else f"{value:.2f} MW"
+
+
+@register.filter
+def mvar_pu(value: float | None, digits: int = 3) -> str:
+    return f"{float(value or 0.0):.{digits}f}"
+
+
+@register.filter
+def when(iso: str | None) -> str:
+    """A time as the room reads it, e.g. 'Mon 10:15' (UTC; the page shows it in local time)."""
+    moment = parse_datetime(iso or "")
+    return f"{moment:%a %H:%M}" if moment else ""
+
+
+@register.filter
+def useful_flex(assets: list[dict]) -> list[dict]:
+    """Flexibility that gives something at the peak (half a kW or more)."""
+    return [a for a in assets or [] if a.get("peak_effective_mw", 0) >= 0.0005]
+
+
+@register.filter
+def case_label(case: str) -> str:
+    return CASE_LABELS.get(case, case)
+
+
+@register.filter
+def case_short(case: str) -> str:
+    return case_label(case).split(" (")[0]
