@@ -21,7 +21,7 @@ import time
 import numpy as np
 from pandapower.toolbox import select_subnet
 
-from apps.forecasting.services import forecast_injections
+from apps.forecasting.selectors import forecast_injections
 from apps.grid.engine import (
     BRANCH_LINE,
     ConstraintLimits,

@@ -12,13 +12,9 @@ import pytest
 from apps.forecasting.actuals import local_wall_clock
 from apps.forecasting.calc.provider import compute_truth
 from apps.forecasting.calc.timebase import make_horizon, simbench_steps
-from apps.forecasting.services import (
-    ForecastInputError,
-    forecast_injections,
-    weather_forecast_ingest,
-    weather_zone_ensure,
-)
-from apps.forecasting.selectors import network_forecast_specs, profiles_for
+from apps.forecasting.calc.assembly import ForecastInputError
+from apps.forecasting.selectors import forecast_injections, network_forecast_specs, profiles_for
+from apps.forecasting.services import weather_forecast_ingest, weather_zone_ensure
 from apps.grid.models import DERAsset, Load
 
 UTC = dt.timezone.utc
