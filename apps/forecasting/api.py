@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -19,7 +19,7 @@ from apps.accounts.permissions import IsDsoStaff
 from apps.common.fields import WindowedDateTimeField
 from apps.grid.models import Network
 
-from .calc.weather_rows import MAX_ROWS, parse_datetime
+from .calc.weather_rows import FIELDS, MAX_ROWS, ROW_FIELDS, on_step, parse_datetime, valid_window
 from .models import ForecastRun, WeatherZone
 from .selectors import (
     forecast_accuracy,
@@ -52,19 +52,75 @@ class WeatherZoneViewSet(viewsets.ReadOnlyModelViewSet):
         return weather_zones_for(self.request.user).order_by("id")
 
 
+def _bounded(field: str, **kwargs) -> serializers.FloatField:
+    low, high, unit = FIELDS[field]
+    between = f"must be between {low:g} and {high:g} {unit}."
+    return serializers.FloatField(min_value=low, max_value=high, error_messages={
+        "min_value": between, "max_value": between, "invalid": "must be a finite number.",
+        "required": "is required.", "null": "is required."}, **kwargs)
+
+
+class WeatherRowListSerializer(serializers.ListSerializer):
+    """Numbers the rows as they are checked, so that a row can name the row it repeats."""
+
+    def to_internal_value(self, data):
+        self.child.row_number, self.child.seen = 0, {}
+        return super().to_internal_value(data)
+
+    def run_child_validation(self, data):
+        self.child.row_number += 1
+        return super().run_child_validation(data)
+
+
 class WeatherRowSerializer(serializers.Serializer):
-    """One quarter-hour (documentation of the row format; rows are validated by the service so
-    that every problem comes back with its row number and field)."""
+    """One quarter-hour of an issued weather forecast. Rows are checked against the envelope's
+    ``issued_at`` (the 48 h after it) and each other (each ``valid_at`` once)."""
 
-    valid_at = serializers.DateTimeField(help_text="Start of the quarter-hour, ISO 8601 with offset")
-    ghi_w_m2 = serializers.FloatField(min_value=0, max_value=1500)
-    wind_speed_m_s = serializers.FloatField(min_value=0, max_value=75)
-    temperature_c = serializers.FloatField(min_value=-60, max_value=60)
+    valid_at = serializers.DateTimeField(
+        help_text="Start of the quarter-hour, ISO 8601 with offset",
+        error_messages={"required": "is required.", "null": "is required."})
+    ghi_w_m2 = _bounded("ghi_w_m2")
+    wind_speed_m_s = _bounded("wind_speed_m_s")
+    temperature_c = _bounded("temperature_c")
 
+    class Meta:
+        list_serializer_class = WeatherRowListSerializer
 
-@extend_schema_field(WeatherRowSerializer(many=True))
-class WeatherRowsField(serializers.ListField):
-    """Rows pass through as given; the service checks each one and reports row and field."""
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise ValidationError({"": ["must be an object with " + ", ".join(ROW_FIELDS) + "."]})
+        errors = {field: ["is not a known field."] for field in sorted(set(data) - set(ROW_FIELDS))}
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            errors.update(exc.detail)
+        if errors:
+            raise ValidationError(errors)
+        return value
+
+    def run_validation(self, data=serializers.empty):
+        self._given = data if isinstance(data, dict) else {}  # the row as sent, for the offset check
+        return super().run_validation(data)
+
+    def validate_valid_at(self, value: dt.datetime) -> dt.datetime:
+        given = self._given.get("valid_at")
+        if parse_datetime(given) is None:  # DRF would read a time without offset as UTC
+            raise serializers.ValidationError(
+                f"must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:15:00Z (got {given!r}).")
+        if not on_step(value):
+            raise serializers.ValidationError(f"must be on the quarter-hour (got {value.isoformat()}).")
+        envelope = getattr(self.root, "initial_data", None)
+        issued_at = parse_datetime(envelope.get("issued_at")) if isinstance(envelope, dict) else None
+        if issued_at is not None:
+            first, last = valid_window(issued_at)
+            if not first <= value <= last:
+                raise serializers.ValidationError(
+                    f"must be between {first.isoformat()} and {last.isoformat()} (the 48 h after issue).")
+        seen = getattr(self, "seen", {})
+        if value in seen:
+            raise serializers.ValidationError(f"repeats row {seen[value]} ({value.isoformat()}).")
+        seen[value] = getattr(self, "row_number", 0)
+        return value
 
 
 class WeatherIngestSerializer(serializers.Serializer):
@@ -74,7 +130,7 @@ class WeatherIngestSerializer(serializers.Serializer):
         help_text="Issue time, ISO 8601 with offset, within the configured window of now")
     source = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     replace = serializers.BooleanField(default=False, help_text="Replace a stored issue with the same issued_at")
-    rows = WeatherRowsField(child=serializers.JSONField(), allow_empty=False, max_length=MAX_ROWS)
+    rows = WeatherRowSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
 
     def validate_issued_at(self, value: dt.datetime) -> dt.datetime:
         # DRF would read a time without offset as UTC; a forecast's clock must be explicit.
@@ -100,9 +156,17 @@ class WeatherIngestResultSerializer(serializers.Serializer):
 
 
 def _flat_errors(detail) -> list[dict]:
-    """DRF envelope errors as the same {row, field, message} list the rows use."""
+    """DRF errors as one ``{row, field, message}`` list: ``row`` is 1-based for a row's
+    problems, 0 for the envelope's."""
     out = []
     for field, messages in detail.items():
+        if field == "rows" and isinstance(messages, dict) and all(isinstance(k, int) for k in messages):
+            for index, row_errors in sorted(messages.items()):  # bad rows only, by 0-based index
+                for row_field, row_messages in row_errors.items():
+                    out.extend({"row": index + 1, "field": row_field, "message": str(m)} for m in row_messages)
+            continue
+        if isinstance(messages, dict):  # a problem of the list itself (empty, too long)
+            messages = [m for ms in messages.values() for m in ms]
         for message in messages if isinstance(messages, list) else [messages]:
             out.append({"row": 0, "field": field, "message": str(message)})
     return out
@@ -121,7 +185,8 @@ class WeatherForecastView(APIView):
             form.is_valid(raise_exception=True)
         except ValidationError as exc:
             errors = _flat_errors(exc.detail) if isinstance(exc.detail, dict) else [{"row": 0, "field": "", "message": str(exc.detail)}]
-            return Response({"detail": "The weather forecast was rejected; nothing was stored.", "errors": errors},
+            return Response({"detail": f"The weather forecast was rejected ({len(errors)} problem(s)); nothing was stored.",
+                             "errors": errors},
                             status=status.HTTP_400_BAD_REQUEST)
         data = form.validated_data
         zone = weather_zones_for(request.user).filter(pk=data["zone"].pk).first()

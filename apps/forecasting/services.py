@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from .actuals import ActualsSource, get_actuals_source
 from .bundle import QUANTILES, ForecastBundle
 from .calc.accuracy import score_bands
 from .calc.assembly import ForecastInputError, aware_utc, lead_hours
-from .calc.weather_rows import floor_to_step, validate_weather_rows
+from .calc.weather_rows import floor_to_step
 from .models import ForecastRun, ForecastScore, ForecastSeries, WeatherForecast, WeatherZone
 from .selectors import forecast_injections, weather_zone_of
 
@@ -61,7 +62,7 @@ def weather_zone_ensure(*, network: Network, name: str = DEFAULT_ZONE_NAME, acto
     return zone
 
 
-def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: list, source: str = "",
+def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: Sequence[Mapping], source: str = "",
                             replace: bool = False, actor=None) -> int:
     """Store one issued weather forecast for a zone: all rows or none.
 
@@ -69,7 +70,9 @@ def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: 
     ----------
     zone: the weather zone.
     issued_at: issue time (tz-aware).
-    rows: the payload rows (see :func:`~apps.forecasting.calc.weather_rows.validate_weather_rows`).
+    rows: rows as :class:`~apps.forecasting.api.WeatherRowSerializer` validates them (``valid_at``
+        tz-aware on the quarter-hour within 48 h of issue, each once; ``ghi_w_m2``,
+        ``wind_speed_m_s``, ``temperature_c`` in range).
     source: provider label.
     replace: replace an already stored issue with the same ``issued_at`` (otherwise rejected).
     actor: who sent it.
@@ -80,16 +83,13 @@ def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: 
 
     Raises
     ------
-    WeatherIngestError: with every problem (row number, field, message); nothing was stored or
-        replaced.
+    WeatherIngestError: the issue is already stored and ``replace`` is false, or ``issued_at`` is
+        naive; nothing was stored or replaced.
     """
     if not isinstance(issued_at, dt.datetime) or timezone.is_naive(issued_at):
         raise WeatherIngestError("The weather forecast was rejected: issued_at is not a timezone-aware time.",
                                  [{"row": 0, "field": "issued_at", "message": "must be a timezone-aware time."}])
-    clean, problems = validate_weather_rows(issued_at, rows)
-    if problems:
-        raise WeatherIngestError(
-            f"The weather forecast was rejected ({len(problems)} problem(s)); nothing was stored.", problems)
+    clean = sorted(rows, key=lambda row: row["valid_at"])
     with transaction.atomic():
         existing = WeatherForecast.objects.select_for_update().filter(zone=zone, issued_at=issued_at)
         replaced = existing.count()
@@ -101,13 +101,14 @@ def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: 
                              "send \"replace\": true to replace it."}])
         existing.delete()
         WeatherForecast.objects.bulk_create([
-            WeatherForecast(zone=zone, issued_at=issued_at, valid_at=row.valid_at, ghi_w_m2=row.ghi_w_m2,
-                            wind_speed_m_s=row.wind_speed_m_s, temperature_c=row.temperature_c, source=source[:100])
+            WeatherForecast(zone=zone, issued_at=issued_at, valid_at=row["valid_at"], ghi_w_m2=row["ghi_w_m2"],
+                            wind_speed_m_s=row["wind_speed_m_s"], temperature_c=row["temperature_c"],
+                            source=source[:100])
             for row in clean
         ])
         audit_record(actor=actor, action="weather.ingested", obj=zone, before={"rows": replaced} if replaced else None,
                      after={"issued_at": issued_at.isoformat(), "rows": len(clean), "source": source,
-                            "first": clean[0].valid_at.isoformat(), "last": clean[-1].valid_at.isoformat()})
+                            "first": clean[0]["valid_at"].isoformat(), "last": clean[-1]["valid_at"].isoformat()})
     return len(clean)
 
 
