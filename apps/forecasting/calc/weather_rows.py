@@ -47,4 +47,8 @@ def on_step(moment: dt.datetime) -> bool:
 
 def valid_window(issued_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """First and last ``valid_at`` an issue may carry: its quarter-hour to 48 h after it."""
-    return floor_to_step(issued_at), issued_at + dt.timedelta(hours=HORIZON_HOURS)
+    try:
+        last = issued_at + dt.timedelta(hours=HORIZON_HOURS)
+    except OverflowError:  # an issue at the end of the calendar (its issued_at is refused anyway)
+        last = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    return floor_to_step(issued_at), last
