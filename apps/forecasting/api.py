@@ -11,19 +11,23 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsDsoStaff
 from apps.common.fields import WindowedDateTimeField
+from apps.common.filters import bound_filterset
 from apps.grid.models import Network
 
 from .calc.weather_rows import FIELDS, MAX_ROWS, ROW_FIELDS, on_step, parse_datetime, valid_window
 from .models import ForecastRun, WeatherZone
+from .filters import AccuracyFilterSet, ForecastRunFilterSet, WeatherZoneFilterSet
 from .selectors import (
-    forecast_accuracy,
+    accuracy_rows,
     forecast_run_series,
+    forecast_scores_for,
     forecast_runs_for,
     weather_forecasts_for,
     weather_zones_for,
@@ -46,7 +50,7 @@ class WeatherZoneViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = WeatherZoneSerializer
     permission_classes = DSO_ONLY
-    filterset_fields = ["network"]
+    filterset_class = WeatherZoneFilterSet
 
     def get_queryset(self):
         return weather_zones_for(self.request.user).order_by("id")
@@ -246,7 +250,7 @@ class ForecastRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     """Issued network forecasts with their totals per quantile. POST issues one now."""
 
     permission_classes = DSO_ONLY
-    filterset_fields = ["network", "fully_scored"]
+    filterset_class = ForecastRunFilterSet
 
     def get_queryset(self):
         return forecast_runs_for(self.request.user)
@@ -287,23 +291,21 @@ class AccuracySerializer(serializers.Serializer):
     bands = AccuracyRowSerializer(many=True)
 
 
-class AccuracyQuerySerializer(serializers.Serializer):
-    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
-    days = serializers.IntegerField(required=False, min_value=1, max_value=3660,
-                                    help_text="Only runs issued in the last N days")
-
-
-class ForecastAccuracyView(APIView):
+class ForecastAccuracyView(GenericAPIView):
     """Forecast accuracy of a network per quantity and lead-time band (0–6 h, 6–24 h, 24–48 h):
     MAE of the P50, mean pinball loss over P10/P50/P90, and P10–P90 coverage."""
 
     permission_classes = DSO_ONLY
+    filterset_class = AccuracyFilterSet
+    serializer_class = AccuracySerializer
+    pagination_class = None
 
-    @extend_schema(parameters=[AccuracyQuerySerializer], responses={200: AccuracySerializer})
+    def get_queryset(self):
+        return forecast_scores_for(self.request.user)
+
+    @extend_schema(filters=True, responses={200: AccuracySerializer})
     def get(self, request):
-        query = AccuracyQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        network, days = query.validated_data["network"], query.validated_data.get("days")
-        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days) if days else None
-        rows = forecast_accuracy(network=network, since=since)
+        filterset = bound_filterset(self, self.get_queryset())
+        rows = accuracy_rows(filterset.qs)
+        network = filterset.form.cleaned_data["network"]
         return Response({"network": network.pk, "bands": AccuracyRowSerializer(rows, many=True).data})

@@ -64,6 +64,10 @@ def forecast_runs_for(user) -> QuerySet[ForecastRun]:
     return scope_to_user(ForecastRun.objects.select_related("network"), user)
 
 
+def forecast_scores_for(user) -> QuerySet[ForecastScore]:
+    return scope_to_user(ForecastScore.objects.all(), user)
+
+
 # --- weather -------------------------------------------------------------------------------
 
 def weather_zone_of(network: Network) -> WeatherZone | None:
@@ -330,16 +334,27 @@ def forecast_accuracy(*, network: Network, since: dt.datetime | None = None,
         quantities: restrict to these quantities (default: all scored).
 
     Returns:
+        :func:`accuracy_rows` of those scores.
+    """
+    scores = ForecastScore.objects.filter(run__network=network)
+    if since is not None:
+        scores = scores.filter(run__issued_at__gte=since)
+    if quantities:
+        scores = scores.filter(quantity__in=quantities)
+    return accuracy_rows(scores)
+
+
+def accuracy_rows(scores: QuerySet[ForecastScore]) -> list[dict]:
+    """Accuracy per quantity and lead-time band, summed over the given scores (e.g. one
+    network's, filtered by :class:`~apps.forecasting.filters.AccuracyFilterSet`).
+
+    Returns:
         Rows ``{quantity, label, band, runs, n, mae, pinball, coverage}`` ordered by quantity,
         then band (0–6 h, 6–24 h, 24–48 h); ``mae``/``pinball`` in the quantity's unit,
         ``coverage`` the share of actuals inside P10–P90 over steps that have a band (0.8 when
         calibrated; None when no step had one, e.g. known battery schedules).
     """
-    scores = ForecastScore.objects.filter(run__network=network, n__gt=0)
-    if since is not None:
-        scores = scores.filter(run__issued_at__gte=since)
-    if quantities:
-        scores = scores.filter(quantity__in=quantities)
+    scores = scores.filter(n__gt=0)
     sums: dict[tuple[str, str], dict] = {}
     for quantity, band, run_id, n, abs_sum, pin_sum, banded, covered in scores.values_list(
             "quantity", "band", "run_id", "n", "abs_error_sum", "pinball_sum", "banded", "covered"):
