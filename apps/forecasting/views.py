@@ -22,7 +22,14 @@ from .actuals import get_actuals_source
 from .calc.accuracy import LEAD_BANDS
 from .figures import forecast_timeline_figure
 from .models import ForecastRun
-from .selectors import forecast_accuracy, forecast_run_series, latest_forecast_run
+from .filters import AccuracyFilterSet, ForecastRunFilterSet
+from .selectors import (
+    accuracy_rows,
+    forecast_run_series,
+    forecast_runs_for,
+    forecast_scores_for,
+    latest_forecast_run,
+)
 from .services import ForecastInputError, forecast_backfill, forecast_run_issue, forecast_run_score
 
 ACCURACY_QUANTITIES = ("demand", "ev", "pv", "wind", "net_export")
@@ -75,7 +82,11 @@ def forecasts_page(request):
     figure = None
     if run is not None:
         figure = forecast_timeline_figure(run, forecast_run_series(run=run), _actuals_so_far(run, now), now=now)
-    accuracy = _accuracy_table(forecast_accuracy(network=network, quantities=list(ACCURACY_QUANTITIES)))
+    # The same FilterSets as the API's lists, on the page's network (?days=, ?fully_scored= apply too).
+    query = {**request.GET.dict(), "network": network.pk}
+    scores = AccuracyFilterSet(query, queryset=forecast_scores_for(request.user)).qs
+    runs = ForecastRunFilterSet(query, queryset=forecast_runs_for(request.user)).qs
+    accuracy = _accuracy_table(accuracy_rows(scores.filter(quantity__in=ACCURACY_QUANTITIES)))
     return render(request, "forecasting/forecasts.html", {
         "network": network,
         "networks": Network.objects.all(),
@@ -83,7 +94,7 @@ def forecasts_page(request):
         "figure": figure,
         "accuracy": accuracy,
         "bands": BANDS,
-        "runs": ForecastRun.objects.filter(network=network).order_by("-issued_at", "-id")[:10],
+        "runs": runs.order_by("-issued_at", "-id")[:10],
     })
 
 

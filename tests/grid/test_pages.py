@@ -59,3 +59,12 @@ def test_network_picker_links_every_network(client, operator, mv_network):
     for url in (f"/networks/{mv_network.pk}/", f"/anm/networks/{mv_network.pk}/"):
         page = client.get(url).content.decode()
         assertInHTML(f'<option value="{url.replace(str(mv_network.pk), str(other.pk))}">Second grid</option>', page)
+
+
+def test_the_portal_filters_its_lists_like_the_api(client, aggregator_a, owned, mv_network):
+    from apps.grid.models import Network
+
+    other = Network.objects.create(name="Second grid")
+    client.force_login(aggregator_a)
+    assert "Orchard Lane 14" in client.get("/", {"network": mv_network.pk}).content.decode()
+    assert "Orchard Lane 14" not in client.get("/", {"network": other.pk}).content.decode()
