@@ -150,6 +150,8 @@ class WeatherLatestSerializer(serializers.Serializer):
 
 
 class WeatherQuerySerializer(serializers.Serializer):
+    """Which zone's latest issue (one object, not a list to filter: a serializer, not a FilterSet)."""
+
     zone = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 

@@ -5,15 +5,19 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from .filters import EventFilterSet
+from .models import Event
 from .selectors import REPLAY_LIMIT, events_of, streams_for_user
 
 
-class EventSerializer(serializers.Serializer):
-    stream = serializers.CharField()
-    seq = serializers.IntegerField()
-    kind = serializers.CharField()
-    payload = serializers.DictField()
-    at = serializers.DateTimeField()
+class EventSerializer(serializers.ModelSerializer):
+    """The shape of :meth:`~apps.live.models.Event.as_message` (what the websocket sends too)."""
+
+    stream = serializers.CharField(source="stream.name")
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Event
+        fields = ["stream", "seq", "kind", "payload", "at"]
 
 
 class EventListView(ListAPIView):
