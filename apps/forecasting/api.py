@@ -82,7 +82,8 @@ class WeatherRowSerializer(serializers.Serializer):
 
     valid_at = serializers.DateTimeField(
         help_text="Start of the quarter-hour, ISO 8601 with offset",
-        error_messages={"required": "is required.", "null": "is required."})
+        error_messages={"required": "is required.", "null": "is required.",
+                        "invalid": "must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:15:00Z."})
     ghi_w_m2 = _bounded("ghi_w_m2")
     wind_speed_m_s = _bounded("wind_speed_m_s")
     temperature_c = _bounded("temperature_c")
