@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,22 +31,14 @@ from .calc.assembly import (
     weather_source,
 )
 from .calc.battery import MODE_IDLE, MODE_SCHEDULE, MODE_SELF_CONSUMPTION
-from .calc.provider import (
-    KIND_OTHER,
-    KIND_PV,
-    KIND_WIND,
-    EVSpecs,
-    LoadSpecs,
-    NetworkSpecs,
-    SgenSpecs,
-    StorageSpecs,
-    ZoneWeather,
-    build_forecast,
-)
+from .calc.provider import KIND_OTHER, KIND_PV, KIND_WIND, EVSpecs, LoadSpecs, NetworkSpecs, SgenSpecs, StorageSpecs
 from .calc.simbench_profiles import RelativeProfiles, dataset_for_code, relative_profiles, simbench_version
 from .calc.timebase import make_horizon, simbench_steps
 from .calc.weather_rows import floor_to_step
 from .models import ForecastRun, ForecastScore, ForecastSeries, WeatherForecast, WeatherZone
+
+if TYPE_CHECKING:
+    from .calc.provider import ZoneWeather
 
 SIMBENCH_PREFIX = "simbench:"
 
@@ -235,14 +228,14 @@ def weather_for_horizon(*, network: Network, issued_at: dt.datetime, valid_times
     """The newest ingested weather known at ``issued_at`` on the horizon's steps, and where it came from."""
     zone = weather_zone_of(network)
     info = {"zone_id": zone.pk if zone else None, "zone_issue": None, "steps_from_ingest": 0}
-    if zone is None:
-        return ZoneWeather.empty(len(valid_times)), info
-    issue, rows = weather_latest_issue(zone=zone, issued_before=issued_at, valid_from=valid_times[0].to_pydatetime(),
-                                       valid_to=valid_times[-1].to_pydatetime())
-    if issue is None:
-        return ZoneWeather.empty(len(valid_times)), info
+    issue, rows = None, []
+    if zone is not None:
+        issue, rows = weather_latest_issue(zone=zone, issued_before=issued_at,
+                                           valid_from=valid_times[0].to_pydatetime(),
+                                           valid_to=valid_times[-1].to_pydatetime())
     weather = place_weather(rows, valid_times, step_minutes)
-    info.update(zone_issue=issue.isoformat(), steps_from_ingest=int(weather.provided.sum()))
+    if issue is not None:
+        info.update(zone_issue=issue.isoformat(), steps_from_ingest=int(weather.provided.sum()))
     return weather, info
 
 
@@ -281,7 +274,6 @@ def forecast_injections(*, network: Network, start: dt.datetime, steps: int = 19
     specs, registry_info = network_forecast_specs(network=network, profiles=profiles)
     weather, weather_info = weather_for_horizon(network=network, issued_at=issued_at, valid_times=valid_times,
                                                 step_minutes=step_minutes)
-    arrays = build_forecast(specs, profiles, horizon, seed=seed, weather=weather)
     warnings = []
     if steps * step_minutes > CALIBRATED_HOURS * 60:
         warnings.append(f"Horizon beyond {CALIBRATED_HOURS} h: the error model is calibrated to "
@@ -307,7 +299,8 @@ def forecast_injections(*, network: Network, start: dt.datetime, steps: int = 19
         "warnings": warnings,
     }
     bundle = assemble_bundle(network_id=network.pk, issued_at=issued_at, start=start, step_minutes=step_minutes,
-                             valid_times=valid_times, specs=specs, arrays=arrays, inputs=inputs)
+                             valid_times=valid_times, horizon=horizon, specs=specs, profiles=profiles,
+                             weather=weather, seed=seed, inputs=inputs)
     bundle.inputs["elapsed_s"] = round(time.perf_counter() - began, 4)
     return bundle
 

@@ -22,11 +22,12 @@ from .provider import (
     BATTERY_WARMUP_HOURS,
     CLEAR_SKY_INDEX_MAX,
     CLEAR_SKY_WINDOW_DAYS,
-    ForecastArrays,
     NetworkSpecs,
     ZoneWeather,
+    build_forecast,
 )
-from .timebase import STEP_MINUTES
+from .simbench_profiles import RelativeProfiles
+from .timebase import STEP_MINUTES, Horizon
 
 MODEL_VERSION = "forecasting-2"  # 2: battery SOC by operating mode, PV errors on the clear-sky index
 MAX_HORIZON_HOURS = 7 * 24  # the error model is calibrated to 48 h; longer is allowed, flagged
@@ -98,15 +99,15 @@ def assumptions() -> dict:
 
 
 def assemble_bundle(*, network_id: int, issued_at: dt.datetime, start: dt.datetime, step_minutes: int,
-                    valid_times: pd.DatetimeIndex, specs: NetworkSpecs, arrays: ForecastArrays,
-                    inputs: dict) -> ForecastBundle:
-    """Shape the builder's arrays into the engine's profile layout.
+                    valid_times: pd.DatetimeIndex, horizon: Horizon, specs: NetworkSpecs, profiles: RelativeProfiles,
+                    weather: ZoneWeather, seed: int, inputs: dict) -> ForecastBundle:
+    """Build the forecast and shape it into the engine's profile layout.
 
     Parameters
     ----------
-    network_id / issued_at / start / step_minutes / valid_times: the forecast's time base.
+    network_id / issued_at / start / step_minutes / valid_times / horizon: the time base.
     specs: the network's elements (their pandapower indices name the columns).
-    arrays: :func:`~apps.forecasting.calc.provider.build_forecast`'s output.
+    profiles / weather / seed: as for :func:`~apps.forecasting.calc.provider.build_forecast`.
     inputs: provenance; its ``warnings`` list is extended here (shared EV/load indices).
 
     Returns
@@ -114,6 +115,7 @@ def assemble_bundle(*, network_id: int, issued_at: dt.datetime, start: dt.dateti
     The bundle. EV chargers are pandapower loads: their columns join the loads', summed where
     an index is shared.
     """
+    arrays = build_forecast(specs, profiles, horizon, seed=seed, weather=weather)
     steps = len(valid_times)
     load_index = np.concatenate([specs.loads.pp_index, specs.evs.pp_index])
     order = np.argsort(load_index, kind="stable")
