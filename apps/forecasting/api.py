@@ -56,12 +56,22 @@ class WeatherZoneViewSet(viewsets.ReadOnlyModelViewSet):
         return weather_zones_for(self.request.user).order_by("id")
 
 
-def _bounded(field: str, **kwargs) -> serializers.FloatField:
-    low, high, unit = FIELDS[field]
-    between = f"must be between {low:g} and {high:g} {unit}."
-    return serializers.FloatField(min_value=low, max_value=high, error_messages={
-        "min_value": between, "max_value": between, "invalid": "must be a finite number.",
-        "required": "is required.", "null": "is required."}, **kwargs)
+class WeatherValueField(serializers.FloatField):
+    """A finite number within the range of one weather variable (``calc.weather_rows.FIELDS``)."""
+
+    default_error_messages = {"invalid": "must be a finite number.", "required": "is required.",
+                              "null": "is required.", "range": "must be between {low:g} and {high:g} {unit} (got {value:g})."}
+
+    def __init__(self, variable: str, **kwargs):
+        self.low, self.high, self.unit = FIELDS[variable]
+        super().__init__(min_value=self.low, max_value=self.high, **kwargs)  # documented in the schema
+        self.validators = []  # the range is checked below, with the value in the message
+
+    def to_internal_value(self, data) -> float:
+        value = super().to_internal_value(data)
+        if not self.low <= value <= self.high:
+            self.fail("range", low=self.low, high=self.high, unit=self.unit, value=value)
+        return value
 
 
 class WeatherRowListSerializer(serializers.ListSerializer):
@@ -84,9 +94,9 @@ class WeatherRowSerializer(serializers.Serializer):
         help_text="Start of the quarter-hour, ISO 8601 with offset",
         error_messages={"required": "is required.", "null": "is required.",
                         "invalid": "must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:15:00Z."})
-    ghi_w_m2 = _bounded("ghi_w_m2")
-    wind_speed_m_s = _bounded("wind_speed_m_s")
-    temperature_c = _bounded("temperature_c")
+    ghi_w_m2 = WeatherValueField("ghi_w_m2")
+    wind_speed_m_s = WeatherValueField("wind_speed_m_s")
+    temperature_c = WeatherValueField("temperature_c")
 
     class Meta:
         list_serializer_class = WeatherRowListSerializer
