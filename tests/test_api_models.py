@@ -10,6 +10,7 @@ from apps.anm.models import Alarm
 from apps.forecasting.models import ForecastRun, WeatherZone
 from apps.grid.models import Bus, DERAsset, Network, Premise
 from apps.live.services import event_publish
+from apps.live.streams import org_stream
 from apps.studies.models import StudyRun
 
 from .api_cases import LIST_SIZE, ApiModelCase, listed_ids
@@ -58,7 +59,7 @@ def make_alarm(orgs, network, owner):
 
 
 def make_event(orgs, network, owner):
-    return event_publish(stream=orgs[owner].stream, kind="test.ping", payload={"n": next(_counter)})
+    return event_publish(stream=org_stream(orgs[owner].pk), kind="test.ping", payload={"n": next(_counter)})
 
 
 CASES = [

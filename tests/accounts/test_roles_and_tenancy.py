@@ -36,10 +36,6 @@ def test_a_superuser_is_staff_and_engineer_without_an_organisation(db):
     assert root.is_dso_staff and root.is_engineer
 
 
-def test_an_organisation_streams_under_its_id(orgs):
-    assert orgs["agg_a"].stream == f"org-{orgs['agg_a'].pk}"
-
-
 @pytest.fixture
 def premises(mv_network, orgs):
     bus = Bus.objects.filter(network=mv_network).first()
