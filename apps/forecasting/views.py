@@ -47,6 +47,14 @@ def _network(request) -> Network | None:
     return form.cleaned_data["network"] or network_default()
 
 
+def _network_to_forecast(request) -> Network:
+    """The network a forecast action is for; refused when there is none at all."""
+    network = _network(request)
+    if network is None:
+        raise PermissionDenied("There is no network to forecast.")
+    return network
+
+
 def _accuracy_table(rows: list[dict]) -> list[dict]:
     """Pivot the accuracy rows: one row per quantity, one cell per lead band (None if unscored)."""
     by_quantity: dict[str, dict] = {}
@@ -106,9 +114,7 @@ def _back(network: Network):
 @require_POST
 def forecast_issue(request):
     """Issue a forecast now (operators and engineers) and score anything that has matured."""
-    network = _network(request)
-    if network is None:
-        raise PermissionDenied("There is no network to forecast.")
+    network = _network_to_forecast(request)
     run = forecast_run_issue(network=network, actor=request.user)
     # Score what has matured since (a beat task does this too; bounded so a click stays quick).
     due = ForecastRun.objects.filter(network=network, fully_scored=False, start__lt=run.issued_at).exclude(pk=run.pk)
@@ -122,9 +128,7 @@ def forecast_issue(request):
 @require_POST
 def forecast_backfill_view(request):
     """Fill the accuracy table with forecasts issued over the last days (engineers)."""
-    network = _network(request)
-    if network is None:
-        raise PermissionDenied("There is no network to forecast.")
+    network = _network_to_forecast(request)
     try:
         runs = forecast_backfill(network=network, days=2, every_hours=6, actor=request.user)
     except ForecastInputError as exc:
