@@ -68,7 +68,7 @@ def main() -> None:
     import simbench
 
     from apps.forecasting.calc.physics import pv_power_rel  # noqa: F401  (documents the model used)
-    from apps.forecasting.services import forecast_injections
+    from apps.forecasting.selectors import forecast_injections
     from apps.grid.models import DERAsset, Network
     from apps.grid.services import network_import
 

@@ -188,7 +188,7 @@ def one_run(network, user, start: dt.datetime, seed: int, stages: Stages) -> dic
 
 
 def forecast_only(network, start: dt.datetime, repeat: int) -> float:
-    from apps.forecasting.services import forecast_injections
+    from apps.forecasting.selectors import forecast_injections
 
     times = []
     for k in range(repeat):

@@ -34,40 +34,30 @@ def orgs(db):
     return {key: Organisation.objects.create(name=f"Org {key}", kind=kind) for key, kind in kinds.items()}
 
 
-def _user(username: str, role: str, organisation, **extra):
-    from apps.accounts.models import User
-
-    return User.objects.create_user(username=username, password="pw", role=role, organisation=organisation, **extra)
-
-
-@pytest.fixture
-def operator(orgs):
-    return _user("op", "operator", orgs["dso"])
-
-
-@pytest.fixture
-def engineer(orgs):
-    return _user("eng", "engineer", orgs["dso"])
+# fixture -> (username, role, organisation, extra fields): one named user per role
+ROLE_USERS = {
+    "operator": ("op", "operator", "dso", {}),
+    "engineer": ("eng", "engineer", "dso", {}),
+    "admin_user": ("adm", "admin", "dso", {"is_staff": True, "is_superuser": True}),
+    "aggregator_a": ("agg_a", "aggregator", "agg_a", {}),
+    "aggregator_b": ("agg_b", "aggregator", "agg_b", {}),
+    "tso_client": ("tso", "tso_client", "tso", {}),
+}
 
 
-@pytest.fixture
-def admin_user(orgs):
-    return _user("adm", "admin", orgs["dso"], is_staff=True, is_superuser=True)
+def _role_user_fixture(name: str, username: str, role: str, organisation: str, extra: dict):
+    @pytest.fixture(name=name)
+    def role_user(orgs):
+        from apps.accounts.models import User
+
+        return User.objects.create_user(username=username, password="pw", role=role,
+                                        organisation=orgs[organisation], **extra)
+
+    return role_user
 
 
-@pytest.fixture
-def aggregator_a(orgs):
-    return _user("agg_a", "aggregator", orgs["agg_a"])
-
-
-@pytest.fixture
-def aggregator_b(orgs):
-    return _user("agg_b", "aggregator", orgs["agg_b"])
-
-
-@pytest.fixture
-def tso_client(orgs):
-    return _user("tso", "tso_client", orgs["tso"])
+for _name, _spec in ROLE_USERS.items():
+    globals()[_name] = _role_user_fixture(_name, *_spec)
 
 
 @pytest.fixture

@@ -174,9 +174,12 @@ def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout:
     token = Token.objects.get_or_create(user=user)[0].key
     ws_url = base.replace("http", "ws") + "/ws/live/?after=0"
 
+    subscribed = asyncio.Event()
+
     async def listen() -> list[dict]:
         events = []
         async with websockets.connect(ws_url, additional_headers={"Cookie": cookie, "Origin": base}) as socket:
+            subscribed.set()  # the server joins the stream's group before it accepts the handshake
             async with asyncio.timeout(timeout):
                 while True:
                     events.append(json.loads(await socket.recv()))
@@ -185,7 +188,11 @@ def post_and_listen(base: str, user, path: str, body: dict, until: str, timeout:
 
     async def scenario():
         listener = asyncio.create_task(listen())
-        await asyncio.sleep(1.0)  # subscribed before the work starts
+        ready = asyncio.create_task(subscribed.wait())
+        await asyncio.wait({listener, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if listener.done():
+            listener.result()  # the socket failed before subscribing: raise why
+        assert subscribed.is_set(), "the live socket did not connect within 30 s"
         if action is not None:
             return await asyncio.to_thread(action), await listener
         response = await asyncio.to_thread(requests.post, f"{base}{path}", json=body,

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,7 @@ from apps.common.fields import WindowedDateTimeField
 from apps.grid.models import Network
 
 from .events import AlarmSerializer, ProjectionRunSerializer
+from .filters import AlarmFilterSet
 from .models import Alarm
 from .selectors import alarm_rows, projection_payload
 from .services import ProjectionInputError, alarm_acknowledge, projection_request
@@ -50,11 +52,9 @@ class ProjectionRequestSerializer(ProjectionParametersSerializer):
 
 
 class NetworkQuerySerializer(serializers.Serializer):
+    """Which network's projection (one object, not a list to filter: a serializer, not a FilterSet)."""
+
     network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
-
-
-class AlarmQuerySerializer(NetworkQuerySerializer):
-    state = serializers.ChoiceField(choices=Alarm.State.choices, required=False)
 
 
 class ProjectionPayloadSerializer(serializers.Serializer):
@@ -99,19 +99,19 @@ class ProjectionView(APIView):
         return Response({"study": study.pk, "state": study.state}, status=status.HTTP_201_CREATED)
 
 
-class AlarmListView(APIView):
+class AlarmListView(ListAPIView):
     """Alarms of a network (``?network=<id>``, ``&state=active|acknowledged|cleared``)."""
 
     permission_classes = STAFF
+    serializer_class = AlarmSerializer
+    filterset_class = AlarmFilterSet
+    pagination_class = None  # at most 500, worst first
 
-    @extend_schema(parameters=[AlarmQuerySerializer], responses={200: AlarmSerializer(many=True)})
-    def get(self, request):
-        query = AlarmQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        alarms = Alarm.objects.select_related("acknowledged_by").filter(network=query.validated_data["network"])
-        if state := query.validated_data.get("state"):
-            alarms = alarms.filter(state=state)
-        return Response(alarm_rows(alarms[:500]))
+    def get_queryset(self):
+        return Alarm.objects.select_related("acknowledged_by")
+
+    def list(self, request, *args, **kwargs):
+        return Response(alarm_rows(self.filter_queryset(self.get_queryset())[:500]))
 
 
 class AlarmAcknowledgeView(APIView):

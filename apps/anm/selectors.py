@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from pandapower.toolbox import select_subnet
 
 from apps.common.caches import process_cache
-from apps.forecasting.services import forecast_injections
+from apps.forecasting.selectors import forecast_injections
 from apps.grid.engine import from_pandapower
 from apps.grid.engine.locations import LocationMap
 from apps.grid.models import Bus, DERAsset, Feeder, Network, Substation, Transformer

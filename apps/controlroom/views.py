@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.decorators import dso_staff_required
 from apps.grid.figures import network_figure
+from apps.grid.filters import DERAssetFilterSet, PremiseFilterSet
 from apps.grid.models import Network
 from apps.grid.selectors import der_assets_for, network_default, network_summary, premises_for
 from apps.grid.study_kinds import SNAPSHOT
@@ -50,8 +51,10 @@ def network_run_snapshot(request, pk: int):
 
 
 def portal(request):
-    premises = premises_for(request.user).prefetch_related("der_assets", "loads").order_by("reference", "name")
+    # The API's FilterSets, so ?network=, ?kind=, ?status= narrow the page as they do the API.
+    premises = PremiseFilterSet(request.GET, queryset=premises_for(request.user)).qs
+    assets = DERAssetFilterSet(request.GET, queryset=der_assets_for(request.user)).qs
     return render(request, "controlroom/portal.html", {
-        "premises": premises,
-        "assets": der_assets_for(request.user).order_by("premise__name", "kind"),
+        "premises": premises.prefetch_related("der_assets", "loads").order_by("reference", "name"),
+        "assets": assets.order_by("premise__name", "kind"),
     })

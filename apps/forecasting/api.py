@@ -8,23 +8,27 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsDsoStaff
 from apps.common.fields import WindowedDateTimeField
+from apps.common.filters import bound_filterset
 from apps.grid.models import Network
 
-from .calc.weather_rows import MAX_ROWS, parse_datetime
+from .calc.weather_rows import FIELDS, MAX_ROWS, ROW_FIELDS, on_step, parse_datetime, valid_window
 from .events import ForecastRunSerializer  # the forecast.issued event row, listed here too
+from .filters import AccuracyFilterSet, ForecastRunFilterSet, WeatherZoneFilterSet
 from .models import WeatherZone
 from .selectors import (
-    forecast_accuracy,
+    accuracy_rows,
     forecast_run_series,
+    forecast_scores_for,
     forecast_runs_for,
     weather_forecasts_for,
     weather_zones_for,
@@ -47,25 +51,92 @@ class WeatherZoneViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = WeatherZoneSerializer
     permission_classes = DSO_ONLY
-    filterset_fields = ["network"]
+    filterset_class = WeatherZoneFilterSet
 
     def get_queryset(self):
         return weather_zones_for(self.request.user).order_by("id")
 
 
+class WeatherValueField(serializers.FloatField):
+    """A finite number within the range of one weather variable (``calc.weather_rows.FIELDS``)."""
+
+    default_error_messages = {"invalid": "must be a finite number.", "required": "is required.",
+                              "null": "is required.", "range": "must be between {low:g} and {high:g} {unit} (got {value:g})."}
+
+    def __init__(self, variable: str, **kwargs):
+        self.low, self.high, self.unit = FIELDS[variable]
+        super().__init__(min_value=self.low, max_value=self.high, **kwargs)  # documented in the schema
+        self.validators = []  # the range is checked below, with the value in the message
+
+    def to_internal_value(self, data) -> float:
+        value = super().to_internal_value(data)
+        if not self.low <= value <= self.high:
+            self.fail("range", low=self.low, high=self.high, unit=self.unit, value=value)
+        return value
+
+
+class WeatherRowListSerializer(serializers.ListSerializer):
+    """Numbers the rows as they are checked, so that a row can name the row it repeats."""
+
+    def to_internal_value(self, data):
+        self.child.row_number, self.child.seen = 0, {}
+        return super().to_internal_value(data)
+
+    def run_child_validation(self, data):
+        self.child.row_number += 1
+        return super().run_child_validation(data)
+
+
 class WeatherRowSerializer(serializers.Serializer):
-    """One quarter-hour (documentation of the row format; rows are validated by the service so
-    that every problem comes back with its row number and field)."""
+    """One quarter-hour of an issued weather forecast. Rows are checked against the envelope's
+    ``issued_at`` (the 48 h after it) and each other (each ``valid_at`` once)."""
 
-    valid_at = serializers.DateTimeField(help_text="Start of the quarter-hour, ISO 8601 with offset")
-    ghi_w_m2 = serializers.FloatField(min_value=0, max_value=1500)
-    wind_speed_m_s = serializers.FloatField(min_value=0, max_value=75)
-    temperature_c = serializers.FloatField(min_value=-60, max_value=60)
+    valid_at = serializers.DateTimeField(
+        help_text="Start of the quarter-hour, ISO 8601 with offset",
+        error_messages={"required": "is required.", "null": "is required.",
+                        "invalid": "must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:15:00Z."})
+    ghi_w_m2 = WeatherValueField("ghi_w_m2")
+    wind_speed_m_s = WeatherValueField("wind_speed_m_s")
+    temperature_c = WeatherValueField("temperature_c")
 
+    class Meta:
+        list_serializer_class = WeatherRowListSerializer
 
-@extend_schema_field(WeatherRowSerializer(many=True))
-class WeatherRowsField(serializers.ListField):
-    """Rows pass through as given; the service checks each one and reports row and field."""
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise ValidationError({"": ["must be an object with " + ", ".join(ROW_FIELDS) + "."]})
+        errors = {field: ["is not a known field."] for field in sorted(set(data) - set(ROW_FIELDS))}
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            errors.update(exc.detail)
+        if errors:
+            raise ValidationError(errors)
+        return value
+
+    def run_validation(self, data=serializers.empty):
+        self._given = data if isinstance(data, dict) else {}  # the row as sent, for the offset check
+        return super().run_validation(data)
+
+    def validate_valid_at(self, value: dt.datetime) -> dt.datetime:
+        given = self._given.get("valid_at")
+        if parse_datetime(given) is None:  # DRF would read a time without offset as UTC
+            raise serializers.ValidationError(
+                f"must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:15:00Z (got {given!r}).")
+        if not on_step(value):
+            raise serializers.ValidationError(f"must be on the quarter-hour (got {value.isoformat()}).")
+        envelope = getattr(self.root, "initial_data", None)
+        issued_at = parse_datetime(envelope.get("issued_at")) if isinstance(envelope, dict) else None
+        if issued_at is not None:
+            first, last = valid_window(issued_at)
+            if not first <= value <= last:
+                raise serializers.ValidationError(
+                    f"must be between {first.isoformat()} and {last.isoformat()} (the 48 h after issue).")
+        seen = getattr(self, "seen", {})
+        if value in seen:
+            raise serializers.ValidationError(f"repeats row {seen[value]} ({value.isoformat()}).")
+        seen[value] = getattr(self, "row_number", 0)
+        return value
 
 
 class WeatherIngestSerializer(serializers.Serializer):
@@ -75,7 +146,7 @@ class WeatherIngestSerializer(serializers.Serializer):
         help_text="Issue time, ISO 8601 with offset, within the configured window of now")
     source = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     replace = serializers.BooleanField(default=False, help_text="Replace a stored issue with the same issued_at")
-    rows = WeatherRowsField(child=serializers.JSONField(), allow_empty=False, max_length=MAX_ROWS)
+    rows = WeatherRowSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
 
     def validate_issued_at(self, value: dt.datetime) -> dt.datetime:
         # DRF would read a time without offset as UTC; a forecast's clock must be explicit.
@@ -91,6 +162,8 @@ class WeatherLatestSerializer(serializers.Serializer):
 
 
 class WeatherQuerySerializer(serializers.Serializer):
+    """Which zone's latest issue (one object, not a list to filter: a serializer, not a FilterSet)."""
+
     zone = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
@@ -101,9 +174,17 @@ class WeatherIngestResultSerializer(serializers.Serializer):
 
 
 def _flat_errors(detail) -> list[dict]:
-    """DRF envelope errors as the same {row, field, message} list the rows use."""
+    """DRF errors as one ``{row, field, message}`` list: ``row`` is 1-based for a row's
+    problems, 0 for the envelope's."""
     out = []
     for field, messages in detail.items():
+        if field == "rows" and isinstance(messages, dict) and all(isinstance(k, int) for k in messages):
+            for index, row_errors in sorted(messages.items()):  # bad rows only, by 0-based index
+                for row_field, row_messages in row_errors.items():
+                    out.extend({"row": index + 1, "field": row_field, "message": str(m)} for m in row_messages)
+            continue
+        if isinstance(messages, dict):  # a problem of the list itself (empty, too long)
+            messages = [m for ms in messages.values() for m in ms]
         for message in messages if isinstance(messages, list) else [messages]:
             out.append({"row": 0, "field": field, "message": str(message)})
     return out
@@ -122,7 +203,8 @@ class WeatherForecastView(APIView):
             form.is_valid(raise_exception=True)
         except ValidationError as exc:
             errors = _flat_errors(exc.detail) if isinstance(exc.detail, dict) else [{"row": 0, "field": "", "message": str(exc.detail)}]
-            return Response({"detail": "The weather forecast was rejected; nothing was stored.", "errors": errors},
+            return Response({"detail": f"The weather forecast was rejected ({len(errors)} problem(s)); nothing was stored.",
+                             "errors": errors},
                             status=status.HTTP_400_BAD_REQUEST)
         data = form.validated_data
         zone = weather_zones_for(request.user).filter(pk=data["zone"].pk).first()
@@ -173,7 +255,7 @@ class ForecastRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     """Issued network forecasts with their totals per quantile. POST issues one now."""
 
     permission_classes = DSO_ONLY
-    filterset_fields = ["network", "fully_scored"]
+    filterset_class = ForecastRunFilterSet
 
     def get_queryset(self):
         return forecast_runs_for(self.request.user)
@@ -214,23 +296,21 @@ class AccuracySerializer(serializers.Serializer):
     bands = AccuracyRowSerializer(many=True)
 
 
-class AccuracyQuerySerializer(serializers.Serializer):
-    network = serializers.PrimaryKeyRelatedField(queryset=Network.objects.all())
-    days = serializers.IntegerField(required=False, min_value=1, max_value=3660,
-                                    help_text="Only runs issued in the last N days")
-
-
-class ForecastAccuracyView(APIView):
+class ForecastAccuracyView(GenericAPIView):
     """Forecast accuracy of a network per quantity and lead-time band (0–6 h, 6–24 h, 24–48 h):
     MAE of the P50, mean pinball loss over P10/P50/P90, and P10–P90 coverage."""
 
     permission_classes = DSO_ONLY
+    filterset_class = AccuracyFilterSet
+    serializer_class = AccuracySerializer
+    pagination_class = None
 
-    @extend_schema(parameters=[AccuracyQuerySerializer], responses={200: AccuracySerializer})
+    def get_queryset(self):
+        return forecast_scores_for(self.request.user)
+
+    @extend_schema(filters=True, responses={200: AccuracySerializer})
     def get(self, request):
-        query = AccuracyQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        network, days = query.validated_data["network"], query.validated_data.get("days")
-        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days) if days else None
-        rows = forecast_accuracy(network=network, since=since)
+        filterset = bound_filterset(self, self.get_queryset())
+        rows = accuracy_rows(filterset.qs)
+        network = filterset.form.cleaned_data["network"]
         return Response({"network": network.pk, "bands": AccuracyRowSerializer(rows, many=True).data})

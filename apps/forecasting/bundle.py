@@ -1,4 +1,4 @@
-"""The forecast bundle: what :func:`apps.forecasting.services.forecast_injections` returns."""
+"""The forecast bundle: what :func:`apps.forecasting.selectors.forecast_injections` returns."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,22 +1,44 @@
-"""Reads of forecasting data: weather, forecast runs, accuracy, and the registry as the
-forecast builder needs it."""
+"""Reads of forecasting data: weather, forecast runs, accuracy, the registry as the forecast
+builder needs it, and the forecast itself (read-only: it stores nothing)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.db.models import Max, QuerySet
 
 from apps.accounts.tenancy import scope_to_user
 from apps.grid.models import DERAsset, Load, Network
 
+from .actuals import local_wall_clock
+from .bundle import ForecastBundle
+from .calc import errors as em
 from .calc.accuracy import LEAD_BANDS
+from .calc.assembly import (
+    CALIBRATED_HOURS,
+    MODEL_VERSION,
+    aware_utc,
+    assemble_bundle,
+    assumptions,
+    check_horizon,
+    lead_hours,
+    place_weather,
+    weather_source,
+)
 from .calc.battery import MODE_IDLE, MODE_SCHEDULE, MODE_SELF_CONSUMPTION
 from .calc.provider import KIND_OTHER, KIND_PV, KIND_WIND, EVSpecs, LoadSpecs, NetworkSpecs, SgenSpecs, StorageSpecs
-from .calc.simbench_profiles import RelativeProfiles, dataset_for_code, relative_profiles
+from .calc.simbench_profiles import RelativeProfiles, dataset_for_code, relative_profiles, simbench_version
+from .calc.timebase import make_horizon, simbench_steps
+from .calc.weather_rows import floor_to_step
 from .models import ForecastRun, ForecastScore, ForecastSeries, WeatherForecast, WeatherZone
+
+if TYPE_CHECKING:
+    from .calc.provider import ZoneWeather
 
 SIMBENCH_PREFIX = "simbench:"
 
@@ -33,6 +55,10 @@ def weather_forecasts_for(user) -> QuerySet[WeatherForecast]:
 
 def forecast_runs_for(user) -> QuerySet[ForecastRun]:
     return scope_to_user(ForecastRun.objects.select_related("network"), user)
+
+
+def forecast_scores_for(user) -> QuerySet[ForecastScore]:
+    return scope_to_user(ForecastScore.objects.all(), user)
 
 
 # --- weather -------------------------------------------------------------------------------
@@ -195,6 +221,90 @@ def network_forecast_specs(*, network: Network, profiles: RelativeProfiles) -> t
     return specs, info
 
 
+# --- the forecast --------------------------------------------------------------------------
+
+def weather_for_horizon(*, network: Network, issued_at: dt.datetime, valid_times: pd.DatetimeIndex,
+                        step_minutes: int) -> tuple[ZoneWeather, dict]:
+    """The newest ingested weather known at ``issued_at`` on the horizon's steps, and where it came from."""
+    zone = weather_zone_of(network)
+    info = {"zone_id": zone.pk if zone else None, "zone_issue": None, "steps_from_ingest": 0}
+    issue, rows = None, []
+    if zone is not None:
+        issue, rows = weather_latest_issue(zone=zone, issued_before=issued_at,
+                                           valid_from=valid_times[0].to_pydatetime(),
+                                           valid_to=valid_times[-1].to_pydatetime())
+    weather = place_weather(rows, valid_times, step_minutes)
+    if issue is not None:
+        info.update(zone_issue=issue.isoformat(), steps_from_ingest=int(weather.provided.sum()))
+    return weather, info
+
+
+def forecast_injections(*, network: Network, start: dt.datetime, steps: int = 192, step_minutes: int = 15,
+                        seed: int | None = None, issued_at: dt.datetime | None = None) -> ForecastBundle:
+    """Forecast every injection of a network with P10 / P50 / P90 quantiles.
+
+    Parameters
+    ----------
+    network: the registry network.
+    start: first valid time (tz-aware); rounded down to the quarter-hour.
+    steps: number of steps (default 192: 48 h of quarter-hours).
+    step_minutes: a positive multiple of 15 (longer steps average the quarter-hours).
+    seed: seed of the demo provider's error paths; default derived from network id and issue time.
+    issued_at: the data cut-off (leads are measured from it; only weather issued by then is
+        used); default ``start``.
+
+    Returns
+    -------
+    :class:`~apps.forecasting.bundle.ForecastBundle`.
+
+    Raises
+    ------
+    ForecastInputError: bad arguments; nothing was computed.
+    """
+    check_horizon(steps, step_minutes)
+    began = time.perf_counter()
+    start = floor_to_step(aware_utc(start, "start"))
+    issued_at = start if issued_at is None else aware_utc(issued_at, "issued_at")
+    seed = em.derive_seed(network.pk, issued_at.timestamp()) if seed is None else int(seed)
+
+    valid_times = pd.date_range(start, periods=steps, freq=f"{step_minutes}min")
+    wall = local_wall_clock(valid_times)
+    horizon = make_horizon(wall, lead_hours(valid_times, issued_at), step_minutes)
+    profiles = profiles_for(network)
+    specs, registry_info = network_forecast_specs(network=network, profiles=profiles)
+    weather, weather_info = weather_for_horizon(network=network, issued_at=issued_at, valid_times=valid_times,
+                                                step_minutes=step_minutes)
+    warnings = []
+    if steps * step_minutes > CALIBRATED_HOURS * 60:
+        warnings.append(f"Horizon beyond {CALIBRATED_HOURS} h: the error model is calibrated to "
+                        f"{CALIBRATED_HOURS} h and extrapolated.")
+    inputs = {
+        "model_version": MODEL_VERSION,
+        "network_id": network.pk,
+        "issued_at": issued_at.isoformat(),
+        "start": start.isoformat(),
+        "steps": steps,
+        "step_minutes": step_minutes,
+        "seed": seed,
+        "weather": {"source": weather_source(weather_info["steps_from_ingest"], steps), **weather_info},
+        "profiles": {
+            "dataset": profiles.dataset, "simbench_version": simbench_version(),
+            "first_simbench_step": int(simbench_steps(wall[:1])[0]),
+            "time_mapping": "local wall clock -> 2016, same month/day/time of day",
+            "reference": registry_info["reference_profiles"],
+        },
+        "counts": registry_info["counts"],
+        "missing_profiles": registry_info["missing_profiles"],
+        "assumptions": assumptions(),
+        "warnings": warnings,
+    }
+    bundle = assemble_bundle(network_id=network.pk, issued_at=issued_at, start=start, step_minutes=step_minutes,
+                             valid_times=valid_times, horizon=horizon, specs=specs, profiles=profiles,
+                             weather=weather, seed=seed, inputs=inputs)
+    bundle.inputs["elapsed_s"] = round(time.perf_counter() - began, 4)
+    return bundle
+
+
 # --- forecast runs and accuracy ------------------------------------------------------------
 
 def latest_forecast_run(*, network: Network) -> ForecastRun | None:
@@ -217,16 +327,27 @@ def forecast_accuracy(*, network: Network, since: dt.datetime | None = None,
         quantities: restrict to these quantities (default: all scored).
 
     Returns:
+        :func:`accuracy_rows` of those scores.
+    """
+    scores = ForecastScore.objects.filter(run__network=network)
+    if since is not None:
+        scores = scores.filter(run__issued_at__gte=since)
+    if quantities:
+        scores = scores.filter(quantity__in=quantities)
+    return accuracy_rows(scores)
+
+
+def accuracy_rows(scores: QuerySet[ForecastScore]) -> list[dict]:
+    """Accuracy per quantity and lead-time band, summed over the given scores (e.g. one
+    network's, filtered by :class:`~apps.forecasting.filters.AccuracyFilterSet`).
+
+    Returns:
         Rows ``{quantity, label, band, runs, n, mae, pinball, coverage}`` ordered by quantity,
         then band (0–6 h, 6–24 h, 24–48 h); ``mae``/``pinball`` in the quantity's unit,
         ``coverage`` the share of actuals inside P10–P90 over steps that have a band (0.8 when
         calibrated; None when no step had one, e.g. known battery schedules).
     """
-    scores = ForecastScore.objects.filter(run__network=network, n__gt=0)
-    if since is not None:
-        scores = scores.filter(run__issued_at__gte=since)
-    if quantities:
-        scores = scores.filter(quantity__in=quantities)
+    scores = scores.filter(n__gt=0)
     sums: dict[tuple[str, str], dict] = {}
     for quantity, band, run_id, n, abs_sum, pin_sum, banded, covered in scores.values_list(
             "quantity", "band", "run_id", "n", "abs_error_sum", "pinball_sum", "banded", "covered"):

@@ -1,4 +1,5 @@
-"""Forecasting: the forecast entry point, weather ingest, issuing and scoring forecast runs.
+"""Forecasting writes: weather ingest, issuing and scoring forecast runs (the forecast itself
+is a read: :func:`apps.forecasting.selectors.forecast_injections`).
 
 Writes commit in one transaction with their audit event; nothing is half-stored.
 """
@@ -6,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,36 +19,17 @@ from apps.grid.models import Network
 from apps.live.events import event_payload
 from apps.live.services import event_publish_to_dso
 
-from .actuals import ActualsSource, get_actuals_source, local_wall_clock
+from .actuals import ActualsSource, get_actuals_source
 from .bundle import QUANTILES, ForecastBundle
-from .calc import errors as em
 from .calc.accuracy import score_bands
-from .calc.physics import DEFAULT_PV, DEFAULT_WIND
-from .calc.provider import (
-    BATTERY_DEFAULT_HOURS,
-    BATTERY_DEFAULT_SOC,
-    BATTERY_DEFAULT_EFFICIENCY,
-    BATTERY_WARMUP_HOURS,
-    CLEAR_SKY_INDEX_MAX,
-    CLEAR_SKY_WINDOW_DAYS,
-    ZoneWeather,
-    build_forecast,
-)
-from .calc.simbench_profiles import simbench_version
-from .calc.timebase import STEP_MINUTES, make_horizon, simbench_steps
-from .calc.weather_rows import floor_to_step, validate_weather_rows
+from .calc.assembly import ForecastInputError, aware_utc, lead_hours
+from .calc.weather_rows import floor_to_step
 from .models import ForecastRun, ForecastScore, ForecastSeries, WeatherForecast, WeatherZone
-from .selectors import network_forecast_specs, profiles_for, weather_latest_issue, weather_zone_of
+from .selectors import forecast_injections, weather_zone_of
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "forecasting-2"  # 2: battery SOC by operating mode, PV errors on the clear-sky index
-MAX_HORIZON_HOURS = 7 * 24  # the error model is calibrated to 48 h; longer is allowed, flagged
 DEFAULT_ZONE_NAME = "Network zone"
-
-
-class ForecastInputError(ValueError):
-    """The forecast request is not acceptable; the message says why."""
 
 
 class WeatherIngestError(ValueError):
@@ -57,154 +38,6 @@ class WeatherIngestError(ValueError):
     def __init__(self, message: str, errors: list[dict]):
         super().__init__(message)
         self.errors = errors
-
-
-# --- the forecast --------------------------------------------------------------------------
-
-def _aware(moment: dt.datetime, name: str) -> dt.datetime:
-    if not isinstance(moment, dt.datetime):
-        raise ForecastInputError(f"{name} must be a datetime.")
-    if timezone.is_naive(moment):
-        raise ForecastInputError(f"{name} must be timezone-aware.")
-    return moment.astimezone(dt.timezone.utc)
-
-
-def _ingested_weather(network: Network, issued_at: dt.datetime, valid_times: pd.DatetimeIndex,
-                      step_minutes: int) -> tuple[ZoneWeather, dict]:
-    zone = weather_zone_of(network)
-    weather = ZoneWeather.empty(len(valid_times))
-    info = {"zone_id": zone.pk if zone else None, "zone_issue": None, "steps_from_ingest": 0}
-    if zone is None:
-        return weather, info
-    issue, rows = weather_latest_issue(zone=zone, issued_before=issued_at, valid_from=valid_times[0].to_pydatetime(),
-                                       valid_to=valid_times[-1].to_pydatetime())
-    if issue is None:
-        return weather, info
-    start = valid_times[0]
-    step = pd.Timedelta(minutes=step_minutes)
-    for valid_at, ghi, wind, temperature in rows:
-        offset = pd.Timestamp(valid_at) - start
-        if offset % step:
-            continue  # not a step start at this resolution
-        k = int(offset // step)
-        weather.ghi_w_m2[k], weather.wind_speed_m_s[k], weather.temperature_c[k] = ghi, wind, temperature
-    info.update(zone_issue=issue.isoformat(), steps_from_ingest=int(weather.provided.sum()))
-    return weather, info
-
-
-def forecast_injections(*, network: Network, start: dt.datetime, steps: int = 192, step_minutes: int = 15,
-                        seed: int | None = None, issued_at: dt.datetime | None = None) -> ForecastBundle:
-    """Forecast every injection of a network with P10 / P50 / P90 quantiles.
-
-    Parameters
-    ----------
-    network: the registry network.
-    start: first valid time (tz-aware); rounded down to the quarter-hour.
-    steps: number of steps (default 192: 48 h of quarter-hours).
-    step_minutes: a positive multiple of 15 (longer steps average the quarter-hours).
-    seed: seed of the demo provider's error paths; default derived from network id and issue time.
-    issued_at: the data cut-off (leads are measured from it; only weather issued by then is
-        used); default ``start``.
-
-    Returns
-    -------
-    :class:`~apps.forecasting.bundle.ForecastBundle`.
-
-    Raises
-    ------
-    ForecastInputError: bad arguments; nothing was computed.
-    """
-    if not isinstance(steps, int) or steps < 1:
-        raise ForecastInputError("steps must be a whole number ≥ 1.")
-    if not isinstance(step_minutes, int) or step_minutes < STEP_MINUTES or step_minutes % STEP_MINUTES:
-        raise ForecastInputError(f"step_minutes must be a positive multiple of {STEP_MINUTES}.")
-    if steps * step_minutes > MAX_HORIZON_HOURS * 60:
-        raise ForecastInputError(f"The horizon may not exceed {MAX_HORIZON_HOURS} hours.")
-    began = time.perf_counter()
-    start = floor_to_step(_aware(start, "start"))
-    issued_at = start if issued_at is None else _aware(issued_at, "issued_at")
-    seed = em.derive_seed(network.pk, issued_at.timestamp()) if seed is None else int(seed)
-
-    valid_times = pd.date_range(start, periods=steps, freq=f"{step_minutes}min")
-    lead = np.maximum((valid_times - pd.Timestamp(issued_at)).total_seconds().to_numpy() / 3600.0, 0.0)
-    wall = local_wall_clock(valid_times)
-    horizon = make_horizon(wall, lead, step_minutes)
-    profiles = profiles_for(network)
-    specs, registry_info = network_forecast_specs(network=network, profiles=profiles)
-    weather, weather_info = _ingested_weather(network, issued_at, valid_times, step_minutes)
-    arrays = build_forecast(specs, profiles, horizon, seed=seed, weather=weather)
-
-    # Assemble the engine's profile shape: EV chargers are pandapower loads.
-    load_index = np.concatenate([specs.loads.pp_index, specs.evs.pp_index])
-    order = np.argsort(load_index, kind="stable")
-    load_cols = pd.Index(load_index[order], name="pp_index")
-    warnings = []
-    if load_cols.has_duplicates:
-        warnings.append("EV charger and load share a pandapower index; their forecasts are summed.")
-    sgen_cols = pd.Index(specs.sgens.pp_index, name="pp_index")
-    storage_cols = pd.Index(specs.storages.pp_index, name="pp_index")
-    ev_cols = pd.Index(specs.evs.pp_index, name="pp_index")
-    zeros_ev = np.zeros((steps, len(ev_cols)))
-
-    def frame(values: np.ndarray, columns: pd.Index) -> pd.DataFrame:
-        df = pd.DataFrame(values, index=valid_times, columns=columns)
-        return df.T.groupby(level=0).sum().T if columns.has_duplicates else df
-
-    quantiles = {}
-    for q in QUANTILES:
-        quantiles[q] = {
-            ("load", "p_mw"): frame(np.hstack([arrays.load_p[q], arrays.ev_p[q]])[:, order], load_cols),
-            ("load", "q_mvar"): frame(np.hstack([arrays.load_q[q], zeros_ev])[:, order], load_cols),
-            ("sgen", "p_mw"): frame(arrays.sgen_p[q], sgen_cols),
-            ("storage", "p_mw"): frame(arrays.storage_p[q], storage_cols),
-        }
-    availability = {
-        # per-battery constants (capacity, reserve, efficiency) are one row at the first step
-        name: pd.DataFrame(values, index=valid_times[:len(values)],
-                           columns=ev_cols if name.startswith("ev_") else storage_cols)
-        for name, values in arrays.availability.items()
-    }
-    totals = {name: pd.DataFrame(per_q, index=valid_times)[list(QUANTILES)] for name, per_q in arrays.totals.items()}
-    zone_weather = {name: pd.DataFrame(per_q, index=valid_times)[list(QUANTILES)]
-                    for name, per_q in arrays.weather.items()}
-
-    source = "simbench-demo"
-    if weather_info["steps_from_ingest"]:
-        source = "ingest" if weather_info["steps_from_ingest"] == steps else "ingest+simbench-demo"
-    if steps * step_minutes > 48 * 60:
-        warnings.append("Horizon beyond 48 h: the error model is calibrated to 48 h and extrapolated.")
-    inputs = {
-        "model_version": MODEL_VERSION,
-        "network_id": network.pk,
-        "issued_at": issued_at.isoformat(),
-        "start": start.isoformat(),
-        "steps": steps,
-        "step_minutes": step_minutes,
-        "seed": seed,
-        "weather": {"source": source, **weather_info},
-        "profiles": {
-            "dataset": profiles.dataset, "simbench_version": simbench_version(),
-            "first_simbench_step": int(simbench_steps(wall[:1])[0]),
-            "time_mapping": "local wall clock -> 2016, same month/day/time of day",
-            "reference": registry_info["reference_profiles"],
-        },
-        "counts": registry_info["counts"],
-        "missing_profiles": registry_info["missing_profiles"],
-        "assumptions": {
-            "pv": asdict(DEFAULT_PV), "wind": asdict(DEFAULT_WIND), "errors": em.error_model_summary(),
-            "battery": {"default_soc": BATTERY_DEFAULT_SOC, "default_hours": BATTERY_DEFAULT_HOURS,
-                        "default_efficiency": BATTERY_DEFAULT_EFFICIENCY, "warmup_hours": BATTERY_WARMUP_HOURS,
-                        "model": "state of charge by operating mode (self-consumption / schedule / idle)"},
-            "pv_clear_sky": {"window_days": CLEAR_SKY_WINDOW_DAYS, "index_max": CLEAR_SKY_INDEX_MAX,
-                             "error": "absolute on the clear-sky index"},
-        },
-        "warnings": warnings,
-    }
-    inputs["elapsed_s"] = round(time.perf_counter() - began, 4)
-    return ForecastBundle(
-        network_id=network.pk, issued_at=issued_at, start=start, step_minutes=step_minutes, valid_times=valid_times,
-        quantiles=quantiles, availability=availability, totals=totals, weather=zone_weather, inputs=inputs,
-    )
 
 
 # --- weather -------------------------------------------------------------------------------
@@ -230,7 +63,7 @@ def weather_zone_ensure(*, network: Network, name: str = DEFAULT_ZONE_NAME, acto
     return zone
 
 
-def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: list, source: str = "",
+def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: Sequence[Mapping], source: str = "",
                             replace: bool = False, actor=None) -> int:
     """Store one issued weather forecast for a zone: all rows or none.
 
@@ -238,7 +71,9 @@ def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: 
     ----------
     zone: the weather zone.
     issued_at: issue time (tz-aware).
-    rows: the payload rows (see :func:`~apps.forecasting.calc.weather_rows.validate_weather_rows`).
+    rows: rows as :class:`~apps.forecasting.api.WeatherRowSerializer` validates them (``valid_at``
+        tz-aware on the quarter-hour within 48 h of issue, each once; ``ghi_w_m2``,
+        ``wind_speed_m_s``, ``temperature_c`` in range).
     source: provider label.
     replace: replace an already stored issue with the same ``issued_at`` (otherwise rejected).
     actor: who sent it.
@@ -249,16 +84,13 @@ def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: 
 
     Raises
     ------
-    WeatherIngestError: with every problem (row number, field, message); nothing was stored or
-        replaced.
+    WeatherIngestError: the issue is already stored and ``replace`` is false, or ``issued_at`` is
+        naive; nothing was stored or replaced.
     """
     if not isinstance(issued_at, dt.datetime) or timezone.is_naive(issued_at):
         raise WeatherIngestError("The weather forecast was rejected: issued_at is not a timezone-aware time.",
                                  [{"row": 0, "field": "issued_at", "message": "must be a timezone-aware time."}])
-    clean, problems = validate_weather_rows(issued_at, rows)
-    if problems:
-        raise WeatherIngestError(
-            f"The weather forecast was rejected ({len(problems)} problem(s)); nothing was stored.", problems)
+    clean = sorted(rows, key=lambda row: row["valid_at"])
     with transaction.atomic():
         existing = WeatherForecast.objects.select_for_update().filter(zone=zone, issued_at=issued_at)
         replaced = existing.count()
@@ -270,13 +102,14 @@ def weather_forecast_ingest(*, zone: WeatherZone, issued_at: dt.datetime, rows: 
                              "send \"replace\": true to replace it."}])
         existing.delete()
         WeatherForecast.objects.bulk_create([
-            WeatherForecast(zone=zone, issued_at=issued_at, valid_at=row.valid_at, ghi_w_m2=row.ghi_w_m2,
-                            wind_speed_m_s=row.wind_speed_m_s, temperature_c=row.temperature_c, source=source[:100])
+            WeatherForecast(zone=zone, issued_at=issued_at, valid_at=row["valid_at"], ghi_w_m2=row["ghi_w_m2"],
+                            wind_speed_m_s=row["wind_speed_m_s"], temperature_c=row["temperature_c"],
+                            source=source[:100])
             for row in clean
         ])
         audit_record(actor=actor, action="weather.ingested", obj=zone, before={"rows": replaced} if replaced else None,
                      after={"issued_at": issued_at.isoformat(), "rows": len(clean), "source": source,
-                            "first": clean[0].valid_at.isoformat(), "last": clean[-1].valid_at.isoformat()})
+                            "first": clean[0]["valid_at"].isoformat(), "last": clean[-1]["valid_at"].isoformat()})
     return len(clean)
 
 
@@ -307,7 +140,7 @@ def forecast_run_issue(*, network: Network, issued_at: dt.datetime | None = None
     The stored :class:`ForecastRun`; a ``forecast.issued`` live event goes to the DSO on commit.
     """
     if bundle is None:
-        moment = floor_to_step(_aware(issued_at or timezone.now(), "issued_at"))
+        moment = floor_to_step(aware_utc(issued_at or timezone.now(), "issued_at"))
         bundle = forecast_injections(network=network, start=moment, steps=steps, step_minutes=step_minutes,
                                      seed=seed, issued_at=moment)
     elif bundle.network_id != network.pk:
@@ -354,7 +187,7 @@ def forecast_run_score(*, run: ForecastRun, now: dt.datetime | None = None,
         return run
     source = actuals or get_actuals_source()
     observed = source.totals(network=run.network, valid_times=valid_times[matured], step_minutes=run.step_minutes)
-    lead = np.maximum((valid_times - pd.Timestamp(run.issued_at)).total_seconds().to_numpy() / 3600.0, 0.0)
+    lead = lead_hours(valid_times, run.issued_at)
     with transaction.atomic():
         scored = []
         for series in ForecastSeries.objects.filter(run=run):
@@ -408,7 +241,7 @@ def forecast_backfill(*, network: Network, days: int = 2, every_hours: int = 6, 
     if not 1 <= days <= 7 or not 1 <= every_hours <= 24:
         raise ForecastInputError("days must be 1–7 and every_hours 1–24.")
     now = now or timezone.now()
-    anchor = _aware(now, "now").replace(minute=0, second=0, microsecond=0)
+    anchor = aware_utc(now, "now").replace(minute=0, second=0, microsecond=0)
     anchor -= dt.timedelta(hours=anchor.hour % every_hours)
     existing = set(ForecastRun.objects.filter(network=network).values_list("issued_at", flat=True))
     runs = []

@@ -22,7 +22,14 @@ from .actuals import get_actuals_source
 from .calc.accuracy import LEAD_BANDS
 from .figures import forecast_timeline_figure
 from .models import ForecastRun
-from .selectors import forecast_accuracy, forecast_run_series, latest_forecast_run
+from .filters import AccuracyFilterSet, ForecastRunFilterSet
+from .selectors import (
+    accuracy_rows,
+    forecast_run_series,
+    forecast_runs_for,
+    forecast_scores_for,
+    latest_forecast_run,
+)
 from .services import ForecastInputError, forecast_backfill, forecast_run_issue, forecast_run_score
 
 ACCURACY_QUANTITIES = ("demand", "ev", "pv", "wind", "net_export")
@@ -38,6 +45,14 @@ def _network(request) -> Network | None:
     if not form.is_valid():
         raise Http404("No such network.")
     return form.cleaned_data["network"] or network_default()
+
+
+def _network_to_forecast(request) -> Network:
+    """The network a forecast action is for; refused when there is none at all."""
+    network = _network(request)
+    if network is None:
+        raise PermissionDenied("There is no network to forecast.")
+    return network
 
 
 def _accuracy_table(rows: list[dict]) -> list[dict]:
@@ -75,7 +90,11 @@ def forecasts_page(request):
     figure = None
     if run is not None:
         figure = forecast_timeline_figure(run, forecast_run_series(run=run), _actuals_so_far(run, now), now=now)
-    accuracy = _accuracy_table(forecast_accuracy(network=network, quantities=list(ACCURACY_QUANTITIES)))
+    # The same FilterSets as the API's lists, on the page's network (?days=, ?fully_scored= apply too).
+    query = {**request.GET.dict(), "network": network.pk}
+    scores = AccuracyFilterSet(query, queryset=forecast_scores_for(request.user)).qs
+    runs = ForecastRunFilterSet(query, queryset=forecast_runs_for(request.user)).qs
+    accuracy = _accuracy_table(accuracy_rows(scores.filter(quantity__in=ACCURACY_QUANTITIES)))
     return render(request, "forecasting/forecasts.html", {
         "network": network,
         "networks": Network.objects.all(),
@@ -83,7 +102,7 @@ def forecasts_page(request):
         "figure": figure,
         "accuracy": accuracy,
         "bands": BANDS,
-        "runs": ForecastRun.objects.filter(network=network).order_by("-issued_at", "-id")[:10],
+        "runs": runs.order_by("-issued_at", "-id")[:10],
     })
 
 
@@ -95,9 +114,7 @@ def _back(network: Network):
 @require_POST
 def forecast_issue(request):
     """Issue a forecast now (operators and engineers) and score anything that has matured."""
-    network = _network(request)
-    if network is None:
-        raise PermissionDenied("There is no network to forecast.")
+    network = _network_to_forecast(request)
     run = forecast_run_issue(network=network, actor=request.user)
     # Score what has matured since (a beat task does this too; bounded so a click stays quick).
     due = ForecastRun.objects.filter(network=network, fully_scored=False, start__lt=run.issued_at).exclude(pk=run.pk)
@@ -111,9 +128,7 @@ def forecast_issue(request):
 @require_POST
 def forecast_backfill_view(request):
     """Fill the accuracy table with forecasts issued over the last days (engineers)."""
-    network = _network(request)
-    if network is None:
-        raise PermissionDenied("There is no network to forecast.")
+    network = _network_to_forecast(request)
     try:
         runs = forecast_backfill(network=network, days=2, every_hours=6, actor=request.user)
     except ForecastInputError as exc:

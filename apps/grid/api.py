@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from apps.accounts.permissions import IsDsoStaff, IsEngineer
 
 from .figures import network_figure
+from .filters import DERAssetFilterSet, PremiseFilterSet
 from .models import DERAsset, Network, Premise
 from .pandapower_io import NetworkImportError
 from .selectors import der_assets_for, network_summary, networks_for, premises_for
@@ -144,7 +145,7 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
 
 class PremiseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PremiseSerializer
-    filterset_fields = ["network", "owner"]
+    filterset_class = PremiseFilterSet
 
     def get_queryset(self):
         return premises_for(self.request.user).order_by("id")
@@ -152,7 +153,7 @@ class PremiseViewSet(viewsets.ReadOnlyModelViewSet):
 
 class DERAssetViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DERAssetSerializer
-    filterset_fields = ["network", "kind", "status", "premise", "owner"]
+    filterset_class = DERAssetFilterSet
 
     def get_queryset(self):
         return der_assets_for(self.request.user).order_by("id")

@@ -1,30 +1,36 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from .selectors import events_after, streams_for_user
-
-
-class EventSerializer(serializers.Serializer):
-    stream = serializers.CharField()
-    seq = serializers.IntegerField()
-    kind = serializers.CharField()
-    payload = serializers.DictField()
-    at = serializers.DateTimeField()
+from .filters import EventFilterSet
+from .models import Event
+from .selectors import REPLAY_LIMIT, events_of, streams_for_user
 
 
-class EventListView(APIView):
+class EventSerializer(serializers.ModelSerializer):
+    """The shape of :meth:`~apps.live.models.Event.as_message` (what the websocket sends too)."""
+
+    stream = serializers.CharField(source="stream.name")
+    at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Event
+        fields = ["stream", "seq", "kind", "payload", "at"]
+
+
+class EventListView(ListAPIView):
     """Events of your organisation's stream after a sequence number (the same replay the
     websocket performs on reconnect)."""
 
-    @extend_schema(parameters=[OpenApiParameter("after", int, description="Last sequence number seen")],
-                   responses={200: EventSerializer(many=True)})
-    def get(self, request):
-        try:
-            after = max(int(request.query_params.get("after", 0)), 0)
-        except ValueError:
-            return Response({"detail": "'after' must be a whole number."}, status=400)
-        return Response(events_after(streams=streams_for_user(request.user), after=after))
+    serializer_class = EventSerializer
+    filterset_class = EventFilterSet
+    pagination_class = None  # bounded by REPLAY_LIMIT instead
+
+    def get_queryset(self):
+        return events_of(streams=streams_for_user(self.request.user))
+
+    def list(self, request, *args, **kwargs):
+        events = self.filter_queryset(self.get_queryset())[:REPLAY_LIMIT]
+        return Response([event.as_message() for event in events])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from .models import Event, EventStream
 from .streams import org_stream
@@ -13,13 +13,16 @@ def streams_for_user(user) -> list[str]:
     return [org_stream(user.organisation_id)]
 
 
-def events_after(*, streams: list[str], after: int, limit: int = 1000) -> list[dict]:
-    qs = (
-        Event.objects.filter(stream__name__in=streams, seq__gt=after)
-        .select_related("stream")
-        .order_by("seq")[:limit]
-    )
-    return [event.as_message() for event in qs]
+REPLAY_LIMIT = 1000
+
+
+def events_of(*, streams: list[str]) -> QuerySet[Event]:
+    """Events of these streams in sequence order."""
+    return Event.objects.filter(stream__name__in=streams).select_related("stream").order_by("seq")
+
+
+def events_after(*, streams: list[str], after: int, limit: int = REPLAY_LIMIT) -> list[dict]:
+    return [event.as_message() for event in events_of(streams=streams).filter(seq__gt=after)[:limit]]
 
 
 def last_seq_for_user(user) -> int:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from apps.accounts.permissions import IsDsoStaff
 
+from .filters import StudyRunFilterSet
 from .models import StudyRun
 from .registry import study_kind
 from .selectors import study_runs_for
@@ -56,7 +57,7 @@ class StudyRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     stream for its progress; cancel one that has not finished (its requester or DSO staff)."""
 
     serializer_class = StudyRunSerializer
-    filterset_fields = ["kind", "state", "network"]
+    filterset_class = StudyRunFilterSet
 
     def get_queryset(self):
         return study_runs_for(self.request.user)

@@ -12,13 +12,9 @@ import pytest
 from apps.forecasting.actuals import local_wall_clock
 from apps.forecasting.calc.provider import compute_truth
 from apps.forecasting.calc.timebase import make_horizon, simbench_steps
-from apps.forecasting.services import (
-    ForecastInputError,
-    forecast_injections,
-    weather_forecast_ingest,
-    weather_zone_ensure,
-)
-from apps.forecasting.selectors import network_forecast_specs, profiles_for
+from apps.forecasting.calc.assembly import ForecastInputError
+from apps.forecasting.selectors import forecast_injections, network_forecast_specs, profiles_for
+from apps.forecasting.services import weather_forecast_ingest, weather_zone_ensure
 from apps.grid.models import DERAsset, Load
 
 UTC = dt.timezone.utc
@@ -176,7 +172,7 @@ def test_the_engine_consumes_the_bundle(mv_network):
 def test_ingested_weather_is_used_and_recorded(mv_network, operator):
     zone = weather_zone_ensure(network=mv_network)
     issued = START - dt.timedelta(hours=1)
-    rows = [{"valid_at": (START + dt.timedelta(minutes=15 * k)).isoformat(), "ghi_w_m2": 800.0,
+    rows = [{"valid_at": START + dt.timedelta(minutes=15 * k), "ghi_w_m2": 800.0,
              "wind_speed_m_s": 8.0, "temperature_c": 20.0} for k in range(8)]
     weather_forecast_ingest(zone=zone, issued_at=issued, rows=rows, actor=operator)
     bundle = forecast_injections(network=mv_network, start=START, issued_at=START)

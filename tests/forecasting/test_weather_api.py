@@ -68,6 +68,19 @@ def test_bad_rows_are_each_reported_and_nothing_is_stored(client_for, operator, 
     assert not AuditEvent.objects.filter(action="weather.ingested").exists()
 
 
+@pytest.mark.parametrize("row, field", [
+    ("not a row", ""),
+    ({"valid_at": "", "ghi_w_m2": 1, "wind_speed_m_s": 1, "temperature_c": 1}, "valid_at"),
+    ({"valid_at": "2026-03-02T06:15:00", "ghi_w_m2": 1, "wind_speed_m_s": 1, "temperature_c": 1}, "valid_at"),
+    ({"valid_at": "2026-03-02T06:15:00Z", "ghi_w_m2": None, "wind_speed_m_s": 1, "temperature_c": 1}, "ghi_w_m2"),
+])
+def test_each_kind_of_bad_row_is_reported_by_number(client_for, operator, zone, row, field):
+    response = client_for(operator).post(URL, payload(zone, rows=[rows(1)[0], row]), format="json")
+    assert response.status_code == 400
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(2, field)]
+    assert WeatherForecast.objects.count() == 0
+
+
 def test_a_bad_replacement_replaces_nothing(client_for, operator, zone):
     api = client_for(operator)
     assert api.post(URL, payload(zone), format="json").status_code == 201

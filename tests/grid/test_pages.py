@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from pytest_django.asserts import assertInHTML
 
 from apps.grid.models import DERAsset, Premise
 
@@ -27,7 +28,7 @@ def test_operator_home_shows_the_network(client, operator, mv_network):
     page = response.content.decode()
     assert response.status_code == 200
     assert "MV rural" in page and 'id="figure-topology"' in page and "/static/vendor/plotly.min.js" in page
-    assert "99</b><span>buses" in page
+    assertInHTML('<div class="kpi"><b>99</b><span>buses</span></div>', page)
 
 
 def test_aggregator_portal_shows_only_its_premises(client, aggregator_a, owned):
@@ -57,4 +58,13 @@ def test_network_picker_links_every_network(client, operator, mv_network):
     client.force_login(operator)
     for url in (f"/networks/{mv_network.pk}/", f"/anm/networks/{mv_network.pk}/"):
         page = client.get(url).content.decode()
-        assert f'value="{url.replace(str(mv_network.pk), str(other.pk))}" >Second grid' in page
+        assertInHTML(f'<option value="{url.replace(str(mv_network.pk), str(other.pk))}">Second grid</option>', page)
+
+
+def test_the_portal_filters_its_lists_like_the_api(client, aggregator_a, owned, mv_network):
+    from apps.grid.models import Network
+
+    other = Network.objects.create(name="Second grid")
+    client.force_login(aggregator_a)
+    assert "Orchard Lane 14" in client.get("/", {"network": mv_network.pk}).content.decode()
+    assert "Orchard Lane 14" not in client.get("/", {"network": other.pk}).content.decode()
