@@ -3,6 +3,7 @@ an admin) and session-scoped SimBench nets."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 
@@ -82,6 +83,21 @@ def mv_network(db, mv_net):
     from apps.grid.services import network_import
 
     return network_import(net=copy.deepcopy(mv_net), name="MV rural", source="simbench:1-MV-rural--2-sw")
+
+
+@pytest.fixture
+def flexible_generators(mv_network):
+    """The MV generators connected on flexible (ANM) terms, each with its own offer date (a later
+    pp_index accepted later); the household-scale ones stay firm, and the rooftop PV split out of
+    SimBench's PV_Storage rows stays G98 micro-generation."""
+    from apps.grid.models import DERAsset
+
+    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen").exclude(connection_type="g98"))
+    for der in rows:
+        der.connection_type = "flexible" if der.rated_mw >= 0.1 else "firm"
+        der.offer_accepted_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)
+    DERAsset.objects.bulk_update(rows, ["connection_type", "offer_accepted_on"])
+    return mv_network
 
 
 @pytest.fixture

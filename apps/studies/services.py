@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -161,31 +162,27 @@ def _lock_running(run: StudyRun, claim: str | None) -> StudyRun | None:
     return locked
 
 
-@transaction.atomic
-def study_run_succeed(*, run: StudyRun, result: dict, claim: str | None = None) -> StudyRun:
+def _finish(run: StudyRun, claim: str | None, finish: Callable[[StudyRun], None], fields: list[str]) -> StudyRun:
+    """Make the transition ``finish`` on the locked run, save it with ``fields`` and announce it;
+    a late or duplicate attempt changes nothing. Returns ``run`` refreshed either way."""
     locked = _lock_running(run, claim)
-    if locked is None:
-        run.refresh_from_db()
-        return run
-    locked.succeed(result=result, now=timezone.now())
-    locked.save(update_fields=["state", "progress", "stage", "result", "finished_at"])
-    _publish(locked, "study.finished")
+    if locked is not None:
+        finish(locked)
+        locked.save(update_fields=["state", "finished_at", *fields])
+        _publish(locked, "study.finished")
     run.refresh_from_db()
     return run
+
+
+@transaction.atomic
+def study_run_succeed(*, run: StudyRun, result: dict, claim: str | None = None) -> StudyRun:
+    return _finish(run, claim, lambda r: r.succeed(result=result, now=timezone.now()), ["progress", "stage", "result"])
 
 
 @transaction.atomic
 def study_run_fail(*, run: StudyRun, error: str, claim: str | None = None) -> StudyRun:
     """Fail a running study with ``error``: a plain sentence for users (tracebacks go to the log)."""
-    locked = _lock_running(run, claim)
-    if locked is None:
-        run.refresh_from_db()
-        return run
-    locked.fail(error=error, now=timezone.now())
-    locked.save(update_fields=["state", "stage", "error", "finished_at"])
-    _publish(locked, "study.finished")
-    run.refresh_from_db()
-    return run
+    return _finish(run, claim, lambda r: r.fail(error=error, now=timezone.now()), ["stage", "error"])
 
 
 class StudyCancelError(Exception):

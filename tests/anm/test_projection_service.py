@@ -38,19 +38,6 @@ EPISODE_FIELDS = ("element", "pp_index", "name", "kind", "level", "direction", "
                   "headroom_mw", "coverable", "flex_assets", "voltage_support", "curtailment", "confirmed", "severity")
 
 
-@pytest.fixture
-def flexible_generators(mv_network):
-    """The MV generators connected on flexible (ANM) terms, each with its own offer date (a later
-    pp_index accepted later); the household-scale ones stay firm, and the rooftop PV split out of
-    SimBench's PV_Storage rows stays G98 micro-generation."""
-    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen").exclude(connection_type="g98"))
-    for der in rows:
-        der.connection_type = "flexible" if der.rated_mw >= 0.1 else "firm"
-        der.offer_accepted_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)
-    DERAsset.objects.bulk_update(rows, ["connection_type", "offer_accepted_on"])
-    return mv_network
-
-
 def project(network, user, *, start=SUNNY, steps=STEPS) -> ProjectionRun:
     # A past interval replayed as the live projection (what the control room would have seen).
     study = projection_request(network=network, requested_by=user, start=start, steps=steps, seed=SEED, live=True)

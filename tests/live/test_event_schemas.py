@@ -13,7 +13,6 @@ import pytest
 from apps.anm.events import alarm_sort_key
 from apps.anm.models import Alarm
 from apps.anm.services import projection_request
-from apps.grid.models import DERAsset
 from apps.live.events import REMOVE, REPLACE, UPSERT, event_kinds
 from apps.live.models import Event
 from apps.live.streams import org_stream
@@ -23,16 +22,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 UTC = dt.timezone.utc
 SUNNY = dt.datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 CALM = dt.datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def flexible(mv_network):
-    rows = list(DERAsset.objects.filter(network=mv_network, pp_element="sgen").exclude(connection_type="g98"))
-    for der in rows:
-        der.connection_type = "flexible" if der.rated_mw >= 0.1 else "firm"
-        der.offer_accepted_on = dt.date(2005, 1, 1) + dt.timedelta(days=30 * der.pp_index)
-    DERAsset.objects.bulk_update(rows, ["connection_type", "offer_accepted_on"])
-    return mv_network
 
 
 # --- the client rules (what static/js/anm.js and network.js do) ----------------------------------
@@ -105,12 +94,12 @@ def verify_action(page, action, *, stream: str, expect: set[str]) -> list[Event]
     return events
 
 
-def test_alarm_events_bring_a_stale_anm_page_to_a_fresh_fetch(flexible, operator, orgs, client_for):
+def test_alarm_events_bring_a_stale_anm_page_to_a_fresh_fetch(flexible_generators, operator, orgs, client_for):
     stream = org_stream(orgs["dso"].pk)
-    page = AnmPage(client_for(operator), flexible)
+    page = AnmPage(client_for(operator), flexible_generators)
 
     def project(start, steps=192):
-        projection_request(network=flexible, requested_by=operator, start=start, steps=steps, seed=7, live=True)
+        projection_request(network=flexible_generators, requested_by=operator, start=start, steps=steps, seed=7, live=True)
 
     # alarm.raised (and the run header of projection.finished)
     events = verify_action(page, lambda: project(SUNNY), stream=stream, expect={"alarm.raised", "projection.finished"})
@@ -118,7 +107,7 @@ def test_alarm_events_bring_a_stale_anm_page_to_a_fresh_fetch(flexible, operator
     assert all(e.payload["peak_value"] is not None and e.payload["unit"] for e in raised)
 
     # alarm.acknowledged, over the API as the page does it
-    alarm = Alarm.objects.filter(network=flexible, state="active").order_by("id").first()
+    alarm = Alarm.objects.filter(network=flexible_generators, state="active").order_by("id").first()
     verify_action(page, lambda: client_for(operator).post(f"/api/v1/anm/alarms/{alarm.pk}/acknowledge/"),
                   stream=stream, expect={"alarm.acknowledged"})
 
@@ -136,10 +125,10 @@ def test_alarm_events_bring_a_stale_anm_page_to_a_fresh_fetch(flexible, operator
     assert page.fetch()["alarms"] == []
 
 
-def test_a_what_if_projection_leaves_a_stale_page_right(flexible, operator, orgs, client_for):
+def test_a_what_if_projection_leaves_a_stale_page_right(flexible_generators, operator, orgs, client_for):
     stream = org_stream(orgs["dso"].pk)
-    page = AnmPage(client_for(operator), flexible)
-    verify_action(page, lambda: projection_request(network=flexible, requested_by=operator, start=SUNNY, steps=8,
+    page = AnmPage(client_for(operator), flexible_generators)
+    verify_action(page, lambda: projection_request(network=flexible_generators, requested_by=operator, start=SUNNY, steps=8,
                                                    seed=7, live=False),
                   stream=stream, expect={"projection.finished"})
 
