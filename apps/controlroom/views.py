@@ -19,7 +19,7 @@ from apps.studies.services import study_run_create
 @login_required
 def home(request):
     if not request.user.is_dso_staff:
-        return portal(request)
+        return tso_home(request) if request.user.role == request.user.Role.TSO_CLIENT else portal(request)
     network = network_default()
     if network is None:
         return render(request, "controlroom/empty.html")
@@ -58,3 +58,9 @@ def portal(request):
         "premises": premises.prefetch_related("der_assets", "loads").order_by("reference", "name"),
         "assets": assets.order_by("premise__name", "kind"),
     })
+
+
+def tso_home(request):
+    """The TSO client's landing page: what it can do over the API (its own pages come with the
+    TSO issue); no aggregator portal with nothing in it."""
+    return render(request, "controlroom/tso.html")
