@@ -60,6 +60,12 @@ def _header(network) -> dict:
     return {"run": run, "alarms": alarm_rows(open_alarms(network))}
 
 
+def _kpis(network) -> dict:
+    """The tiles count the lists they stand above: cards, LV rows and alarms."""
+    run = latest_projection(network)
+    return {"run": projection_run_header(run), "alarms": alarm_rows(open_alarms(network)), **projection_cards(run)}
+
+
 def _cards(network) -> dict:
     run = latest_projection(network)
     return {"run": projection_run_header(run), **projection_cards(run)}
@@ -67,7 +73,7 @@ def _cards(network) -> dict:
 
 PARTS = {
     "projection-age": _header,
-    "kpis": _header,
+    "kpis": _kpis,
     "figures": lambda network: projection_figures(latest_projection(network)),
     "mv-cards": _cards,
     "lv-rows": lambda network: projection_cards(latest_projection(network)),
@@ -110,5 +116,6 @@ def alarm_acknowledge_row(request, pk: int, alarm_id: int):
 def projection_run(request, pk: int):
     network = get_object_or_404(Network, pk=pk)
     study = projection_request(network=network, requested_by=request.user)
-    messages.info(request, f"Projection #{study.pk} queued; the view updates when it completes.")
+    messages.info(request, f"Projection #{study.pk} queued; the view updates when it completes.",
+                  extra_tags=f"run-{study.pk}")
     return redirect("anm-projections", pk=network.pk)
