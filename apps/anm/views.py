@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.decorators import dso_staff_required
 from apps.grid.models import Network
 from apps.grid.selectors import network_default
+from apps.studies.selectors import study_run_state_word
 
 from .events import AlarmSerializer
 from .models import Alarm
@@ -116,6 +117,7 @@ def alarm_acknowledge_row(request, pk: int, alarm_id: int):
 def projection_run(request, pk: int):
     network = get_object_or_404(Network, pk=pk)
     study = projection_request(network=network, requested_by=request.user)
-    messages.info(request, f"Projection #{study.pk} queued; the view updates when it completes.",
-                  extra_tags=f"run-{study.pk}")
+    word = study_run_state_word(study)
+    messages.info(request, f"Projection #{study.pk} {word}" + ("; the view updates when it completes." if word == "queued"
+                                                              else "."), extra_tags=f"run-{study.pk}")
     return redirect("anm-projections", pk=network.pk)

@@ -14,7 +14,7 @@ from apps.grid.filters import DERAssetFilterSet, PremiseFilterSet
 from apps.grid.models import Network
 from apps.grid.selectors import der_assets_for, network_default, network_summary, premises_for
 from apps.grid.study_kinds import SNAPSHOT
-from apps.studies.selectors import study_run_latest_succeeded, study_runs_for
+from apps.studies.selectors import study_run_latest_succeeded, study_run_state_word, study_runs_for
 from apps.studies.services import study_run_create
 
 
@@ -68,7 +68,7 @@ def network_partial(request, pk: int, name: str):
 def network_run_snapshot(request, pk: int):
     network = get_object_or_404(Network, pk=pk)
     run = study_run_create(kind=SNAPSHOT, network=network, requested_by=request.user)
-    messages.info(request, f"Snapshot power flow #{run.pk} queued.", extra_tags=f"run-{run.pk}")
+    messages.info(request, f"Snapshot power flow #{run.pk} {study_run_state_word(run)}.", extra_tags=f"run-{run.pk}")
     return redirect("network-detail", pk=network.pk)
 
 
