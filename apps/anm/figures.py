@@ -16,7 +16,8 @@ def heatmap_figure(heatmap: dict) -> dict | None:
     rows = heatmap.get("rows") or []
     if not rows:
         return None
-    labels = [f"{r['element']} {r['name']}" + (f" · {r['severity']}" if r.get("severity") else "") for r in rows][::-1]
+    labels = [(r["name"] if r["element"] == "primary" else f"{r['element']} {r['name']}")
+              + (f" · {r['severity']}" if r.get("severity") else "") for r in rows][::-1]
     fig = go.Figure(go.Heatmap(
         z=[r["values"] for r in rows][::-1], x=heatmap["times"], y=labels, zmin=0, zmax=150,
         colorscale=[[0, "#1b5e20"], [0.5, "#c0ca33"], [0.6, "#ffb300"], [0.667, "#e65100"], [1, "#b71c1c"]],

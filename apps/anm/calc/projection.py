@@ -29,6 +29,7 @@ from apps.grid.engine import (
     run_time_series,
     sensitivities,
 )
+from apps.grid.engine.constraints import exchanges
 from apps.grid.engine.locations import EXPORT, MV, LocationEpisode, LocationMap, group_by_location
 
 from .curtailment import curtail
@@ -546,7 +547,8 @@ def heatmap_rows(model, results: dict, limits: ConstraintLimits,
                  alarmed: dict[tuple[str, int], str] | None = None) -> list[dict]:
     """Utilisation of each element's limit (100 = at the limit) over time, worst case, for the
     most stressed elements: branch loading against its continuous (seasonal) rating; bus voltage
-    deviation from 1 pu against the allowed deviation. The worst element of every MV violation
+    deviation from 1 pu against the allowed deviation; feeder-head and primary exchange against
+    their export / import limits. The worst element of every MV violation
     (``alarmed``, from ``alarmed_elements``) always has its row, carrying its ``severity``, and
     rows rank by severity first (``heatmap_rank``)."""
     alarmed = alarmed or {}
@@ -566,6 +568,19 @@ def heatmap_rows(model, results: dict, limits: ConstraintLimits,
             rows.append({"element": element, "pp_index": pp_index, "name": str(table.name[pos]),
                          "peak": round(float(peaks[pos]), 1), "severity": alarmed.get((element, pp_index)),
                          "values": [None if not np.isfinite(v) else round(float(v), 1) for v in values[:, pos]]})
+    # Feeder heads and the primary substation: the larger of export and import against its limit.
+    for ex in exchanges(model, limits):
+        p = [ex.p_mw(r) for r in results.values()]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            use = np.fmax(np.fmax.reduce([-x for x in p]) / ex.export_limit_mw[None, :],
+                          np.fmax.reduce(p) / ex.import_limit_mw[None, :]) * 100
+        use = np.where(np.isfinite(use), use, np.nan)
+        for col in range(use.shape[1]):
+            element, pp_index = ex.element, int(ex.pp_index[col])
+            peak = np.nanmax(use[:, col], initial=0.0)
+            rows.append({"element": element, "pp_index": pp_index, "name": str(ex.names[col]),
+                         "peak": round(float(np.nan_to_num(peak)), 1), "severity": alarmed.get((element, pp_index)),
+                         "values": [None if not np.isfinite(v) else round(float(v), 1) for v in use[:, col]]})
     return heatmap_rank(rows)
 
 
