@@ -134,3 +134,14 @@ def test_snapshot_queued_message_names_the_run_for_the_live_update(client, opera
     html = client.post(f"/networks/{mv_network.pk}/snapshot/", follow=True).content.decode()
     run = StudyRun.objects.get(kind=SNAPSHOT)
     assert f'<li class="run-{run.pk} info">Snapshot power flow #{run.pk} queued.</li>' in html
+
+
+def test_an_expired_form_gets_the_styled_page_not_djangos(operator, mv_network):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    response = client.post(f"/networks/{mv_network.pk}/snapshot/")
+    html = response.content.decode()
+    assert response.status_code == 403 and "This form has expired" in html and "/static/css/app.css" in html
+    assert "CSRF" not in html
