@@ -11,11 +11,13 @@ SERIES = {"demand": "Demand", "pv": "Solar PV", "wind": "Wind", "net_export": "N
 
 
 def heatmap_figure(heatmap: dict) -> dict | None:
-    """Element × time utilisation of the limit (100 % = at the limit), most stressed on top."""
+    """Element × time utilisation of the limit (100 % = at the limit): the element of every MV
+    alarm first, most severe on top (labelled with its severity), then the most stressed."""
     rows = heatmap.get("rows") or []
     if not rows:
         return None
-    labels = [f"{r['element']} {r['name']}" for r in rows][::-1]
+    labels = [(r["name"] if r["element"] == "primary" else f"{r['element']} {r['name']}")
+              + (f" · {r['severity']}" if r.get("severity") else "") for r in rows][::-1]
     fig = go.Figure(go.Heatmap(
         z=[r["values"] for r in rows][::-1], x=heatmap["times"], y=labels, zmin=0, zmax=150,
         colorscale=[[0, "#1b5e20"], [0.5, "#c0ca33"], [0.6, "#ffb300"], [0.667, "#e65100"], [1, "#b71c1c"]],

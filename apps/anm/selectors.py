@@ -21,7 +21,6 @@ from .events import AlarmSerializer, ProjectionRunSerializer, alarm_sort_key
 from .figures import heatmap_figure, timeline_figure
 from .models import Alarm, ConstraintEpisode, CurtailmentInstruction, ProjectionRun
 
-CARDS = 24
 
 
 # --- what a projection computes from -----------------------------------------------------------
@@ -188,14 +187,16 @@ def curtailment_totals(network, *, limit: int = 10) -> list[dict]:
 
 
 def projection_cards(run: ProjectionRun | None) -> dict:
-    """The MV/primary constraint locations the ANM manages (one card each) and the LV planning list."""
+    """The MV/primary constraint locations the ANM manages (one card each) and the LV planning
+    list (one row per location), all of them: the page's tiles count these lists, so a count and
+    what is listed never disagree."""
     if run is None:
         return {"episodes": [], "lv_episodes": []}
     violations = list(run.episodes.filter(level="violation"))
     violations.sort(key=lambda e: (ORDER.get(e.severity, 9), e.start))
     mv = [e for e in violations if e.voltage_level != "lv"]
     lv = [e for e in violations if e.voltage_level == "lv"]
-    return {"episodes": _location_cards(mv)[:CARDS], "lv_episodes": [_episode_card(e) for e in lv[:CARDS]]}
+    return {"episodes": _location_cards(mv), "lv_episodes": _location_cards(lv)}
 
 
 def projection_figures(run: ProjectionRun | None) -> dict:

@@ -19,7 +19,7 @@ from apps.studies.models import StudyRun
 from apps.studies.services import study_run_create, study_run_progress, study_run_succeed
 
 from . import selectors
-from .calc.projection import HEATMAP_ROWS, timeline
+from .calc.projection import heatmap_rank, timeline
 from .calc.titles import location_title
 from .calc.severity import ORDER
 from .models import Alarm, ConstraintEpisode, ProjectionPartition, ProjectionRun
@@ -148,8 +148,8 @@ def projection_finish(*, run: ProjectionRun) -> None:
     superseded = not run.live or ProjectionRun.objects.filter(
         network=run.network, live=True, finished_at__isnull=False, pk__gt=run.pk).exists()
     alarms = None if superseded else alarms_update(run=run, episodes=episodes)
-    heat = sorted((r for p in run.partitions.all() for r in p.heatmap_rows), key=lambda r: -r["peak"])
-    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat[:HEATMAP_ROWS]}
+    heat = heatmap_rank([r for p in run.partitions.all() for r in p.heatmap_rows])
+    run.heatmap = {"times": run.timeline.get("times", []), "rows": heat}
     violations = [e for e in episodes if e.level == "violation"]
     mv = [e for e in violations if e.voltage_level == "mv"]
     midday_export = {e.key for e in mv if e.direction == "export" and _covers_midday(e)}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.decorators import dso_staff_required
 from apps.grid.models import Network
 from apps.grid.selectors import network_default
+from apps.studies.selectors import study_run_state_word
 
 from .events import AlarmSerializer
 from .models import Alarm
@@ -60,6 +61,12 @@ def _header(network) -> dict:
     return {"run": run, "alarms": alarm_rows(open_alarms(network))}
 
 
+def _kpis(network) -> dict:
+    """The tiles count the lists they stand above: cards, LV rows and alarms."""
+    run = latest_projection(network)
+    return {"run": projection_run_header(run), "alarms": alarm_rows(open_alarms(network)), **projection_cards(run)}
+
+
 def _cards(network) -> dict:
     run = latest_projection(network)
     return {"run": projection_run_header(run), **projection_cards(run)}
@@ -67,7 +74,7 @@ def _cards(network) -> dict:
 
 PARTS = {
     "projection-age": _header,
-    "kpis": _header,
+    "kpis": _kpis,
     "figures": lambda network: projection_figures(latest_projection(network)),
     "mv-cards": _cards,
     "lv-rows": lambda network: projection_cards(latest_projection(network)),
@@ -110,5 +117,7 @@ def alarm_acknowledge_row(request, pk: int, alarm_id: int):
 def projection_run(request, pk: int):
     network = get_object_or_404(Network, pk=pk)
     study = projection_request(network=network, requested_by=request.user)
-    messages.info(request, f"Projection #{study.pk} queued; the view updates when it completes.")
+    word = study_run_state_word(study)
+    messages.info(request, f"Projection #{study.pk} {word}" + ("; the view updates when it completes." if word == "queued"
+                                                              else "."), extra_tags=f"run-{study.pk}")
     return redirect("anm-projections", pk=network.pk)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("networks/<int:pk>/", views.network_detail, name="network-detail"),
     path("networks/<int:pk>/snapshot/", views.network_run_snapshot, name="network-run-snapshot"),
+    path("networks/<int:pk>/parts/<slug:name>/", views.network_partial, name="network-partial"),
 ]

@@ -1,10 +1,12 @@
-"""Browser pages: the control-room home for DSO staff, the portal for aggregators."""
+"""Browser pages: the control-room home for DSO staff, the portal for aggregators, the TSO
+client's page of what it can do over the API."""
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import dso_staff_required
 from apps.grid.figures import network_figure
@@ -12,14 +14,14 @@ from apps.grid.filters import DERAssetFilterSet, PremiseFilterSet
 from apps.grid.models import Network
 from apps.grid.selectors import der_assets_for, network_default, network_summary, premises_for
 from apps.grid.study_kinds import SNAPSHOT
-from apps.studies.selectors import study_run_latest_succeeded, study_runs_for
+from apps.studies.selectors import study_run_latest_succeeded, study_run_state_word, study_runs_for
 from apps.studies.services import study_run_create
 
 
 @login_required
 def home(request):
     if not request.user.is_dso_staff:
-        return portal(request)
+        return tso_home(request) if request.user.role == request.user.Role.TSO_CLIENT else portal(request)
     network = network_default()
     if network is None:
         return render(request, "controlroom/empty.html")
@@ -41,12 +43,32 @@ def network_detail(request, pk: int):
     })
 
 
+# The network page's named partials (templates/controlroom/network.html), swapped in place on
+# live study events, and what each needs.
+NETWORK_TEMPLATE = "controlroom/network.html"
+NETWORK_PARTS = {
+    "snapshot-panel": lambda request, network: {
+        "snapshot": study_run_latest_succeeded(network=network, kind=SNAPSHOT)},
+    "runs": lambda request, network: {"runs": study_runs_for(request.user).filter(network=network)[:8]},
+}
+
+
+@dso_staff_required
+@require_GET
+def network_partial(request, pk: int, name: str):
+    """One named partial of the network page, for an in-place swap."""
+    network = get_object_or_404(Network, pk=pk)
+    if name not in NETWORK_PARTS:
+        raise Http404("No such part of the page.")
+    return render(request, f"{NETWORK_TEMPLATE}#{name}", {"network": network, **NETWORK_PARTS[name](request, network)})
+
+
 @dso_staff_required
 @require_POST
 def network_run_snapshot(request, pk: int):
     network = get_object_or_404(Network, pk=pk)
     run = study_run_create(kind=SNAPSHOT, network=network, requested_by=request.user)
-    messages.info(request, f"Snapshot power flow #{run.pk} queued.")
+    messages.info(request, f"Snapshot power flow #{run.pk} {study_run_state_word(run)}.", extra_tags=f"run-{run.pk}")
     return redirect("network-detail", pk=network.pk)
 
 
@@ -58,3 +80,9 @@ def portal(request):
         "premises": premises.prefetch_related("der_assets", "loads").order_by("reference", "name"),
         "assets": assets.order_by("premise__name", "kind"),
     })
+
+
+def tso_home(request):
+    """The TSO client's landing page: what it can do over the API (its own pages come with the
+    TSO issue); no aggregator portal with nothing in it."""
+    return render(request, "controlroom/tso.html")

@@ -80,3 +80,15 @@
   });
   connect();
 })();
+
+// A "… #N queued" message (Django messages tagged run-N) says so no longer once study N has
+// finished: it turns into "… #N finished" (or failed / cancelled), on any page.
+document.addEventListener("live:event", (e) => {
+  const event = e.detail;
+  if (event.kind !== "study.finished") return;
+  document.querySelectorAll(`.messages li.run-${event.payload.id}`).forEach((li) => {
+    const state = event.payload.state === "succeeded" ? "finished" : event.payload.state;
+    li.textContent = li.textContent.replace(/ queued\b.*$/, ` ${state}.`);
+    li.classList.add("done", event.payload.state);
+  });
+});

@@ -23,30 +23,31 @@
     });
   });
 
-  function runRow(run) {
-    const body = document.querySelector("#runs tbody");
-    let row = body.querySelector(`tr[data-run="${run.id}"]`);
-    if (!row) {
-      body.querySelector("tr.none")?.remove();
-      row = document.createElement("tr");
-      row.dataset.run = run.id;
-      const label = { snapshot: "Snapshot power flow", projection: "ANM constraint projection" }[run.kind] || run.kind;
-      row.innerHTML = `<td>${run.id}</td><td>${label}</td><td><span class="badge"></span></td>` +
-        `<td><progress max="100"></progress> <small></small></td>`;
-      body.prepend(row);
-    }
-    const badge = row.querySelector(".badge");
-    badge.textContent = run.state;
-    badge.className = "badge " + run.state;
-    row.querySelector("progress").value = run.progress;
-    row.querySelector("small").textContent = run.stage;
+  // Named partials of the page (templates/controlroom/network.html), rendered on the server and
+  // swapped in place; no markup is built here. A refresh on a live event is not the user being
+  // active (idle timeout).
+  // Events can come faster than swaps: one request per partial at a time, and one more after it
+  // when an event arrived meanwhile, so the last swap always shows the latest state.
+  const side = document.getElementById("network-side");
+  const pending = {};
+  function swap(name, target) {
+    if (pending[name]) { pending[name] = "again"; return; }
+    pending[name] = true;
+    const url = side.dataset.partials.replace("NAME", name);
+    htmx.ajax("GET", url, { source: target, target, swap: "outerHTML", headers: { "X-Background-Refresh": "1" } })
+      .finally(() => {
+        const again = pending[name] === "again";
+        pending[name] = false;
+        if (again) swap(name, target);
+      });
   }
 
   document.addEventListener("live:event", (e) => {
     const event = e.detail;
     if (!event.kind.startsWith("study.") || event.payload.network !== networkId) return;
-    runRow(event.payload);
+    swap("runs", "#run-rows");
     if (event.kind === "study.finished" && event.payload.state === "succeeded" && event.payload.kind === "snapshot") {
+      swap("snapshot-panel", "#snapshot-panel");
       fetch(`/api/v1/studies/${event.payload.id}/figure/`, { credentials: "same-origin", headers: { "X-Background-Refresh": "1" } })
         .then((r) => r.json())
         .then((fig) => {

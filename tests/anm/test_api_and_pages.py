@@ -118,3 +118,53 @@ def test_alarm_row_partial_and_acknowledging_from_the_page(projected, client, op
     assert alarm.state == "acknowledged" and alarm.acknowledged_by == operator
     client.force_login(aggregator_a)
     assert client.get(f"/anm/networks/{mv_network.pk}/parts/kpis/").status_code == 403
+
+
+def _tile(html: str, tile_id: str) -> int:
+    import re
+
+    return int(re.search(rf'<b id="{tile_id}">(\d+)</b>', html).group(1))
+
+
+def test_tiles_are_the_counts_of_what_the_page_lists(projected, client, operator, mv_network):
+    from apps.anm.models import ConstraintEpisode
+
+    # Give the run two LV violation episodes at one secondary transformer (one location, two
+    # windows) and one at another: the LV list has 2 rows and its tile says 2.
+    for index, hour in [(7, 12), (7, 15), (8, 12)]:
+        start = SUNNY_NOON.replace(hour=hour)
+        ConstraintEpisode.objects.create(
+            run=projected, element="trafo", pp_index=index, name=f"LV T{index}",
+            kind="thermal", level="violation", direction="import", voltage_level="lv", case="import",
+            cases=["import"], start=start, end=start + dt.timedelta(hours=1), peak_at=start, peak_value=130.0,
+            limit=100.0, unit="%", worst={"element": "trafo", "pp_index": index, "name": f"LV T{index}"},
+            members=[], members_count=1, relief_mw=[0.1], headroom_mw=[0.2], severity="low")
+    client.force_login(operator)
+    html = client.get(f"/anm/networks/{mv_network.pk}/").content.decode()
+    cards = html.count('class="episode ')
+    lv_rows = html.count("data-lv-episode=")
+    alarm_rows = html.count('<tr id="alarm-')
+    short = html.count('class="badge red">short</span>')
+    assert lv_rows == 2 and _tile(html, "count-lv") == 2
+    assert cards >= 1 and _tile(html, "count-mv") == cards
+    assert _tile(html, "open-alarms") == alarm_rows == Alarm.objects.filter(network=mv_network).exclude(
+        state="cleared").count()
+    assert _tile(html, "count-short") == short
+    assert "and 1 more window" in html  # the two-window LV location says so
+    # The tiles partial (swapped on live events) counts the same.
+    part = client.get(f"/anm/networks/{mv_network.pk}/parts/kpis/").content.decode()
+    assert (_tile(part, "count-mv"), _tile(part, "count-lv"), _tile(part, "open-alarms")) == (cards, 2, alarm_rows)
+
+
+def test_one_id_per_run_the_studys(projected, client, operator, mv_network):
+    """The header and the 'queued' message name a projection by its study's id (the id the
+    studies list and API use), never the projection record's own."""
+    client.force_login(operator)
+    html = client.get(f"/anm/networks/{mv_network.pk}/").content.decode()
+    assert f"Projection #{projected.study_id} computed" in html
+    queued = client.post(f"/anm/networks/{mv_network.pk}/run/", follow=True).content.decode()
+    newest = ProjectionRun.objects.order_by("-id").first()
+    # Tasks run in-process here: the study is over before the page is drawn, and the message says so.
+    assert newest.study.state == "succeeded"
+    assert f'<li class="run-{newest.study_id} info">Projection #{newest.study_id} finished.</li>' in queued
+    assert "queued" not in queued

@@ -191,3 +191,32 @@ def test_overshoot_percent():
 ])
 def test_severity_levels(overshoot, hours, coverable, expected):
     assert severity(overshoot=overshoot, hours_to_breach=hours, coverable=coverable) == expected
+
+
+# --- heatmap rows ranked by severity -------------------------------------------------------------
+
+def test_heatmap_rank_keeps_every_alarmed_row_first_then_fills_by_peak():
+    from apps.anm.calc.projection import heatmap_rank
+
+    rows = [{"name": f"lv{i}", "peak": 200.0 - i, "severity": None} for i in range(5)]  # LV transformers, hotter
+    rows += [{"name": "mv-medium", "peak": 90.0, "severity": "medium"},
+             {"name": "mv-high", "peak": 80.0, "severity": "high"},
+             {"name": "mv-high-2", "peak": 85.0, "severity": "high"}]
+    ranked = heatmap_rank(rows, limit=4)
+    # 3 alarmed rows (high by peak, then medium), then 4 - 3 = 1 filler: the hottest other.
+    assert [r["name"] for r in ranked] == ["mv-high-2", "mv-high", "mv-medium", "lv0"]
+    # More alarms than the limit: every one keeps its row, no filler.
+    assert [r["name"] for r in heatmap_rank(rows, limit=2)] == ["mv-high-2", "mv-high", "mv-medium"]
+
+
+def test_alarmed_elements_take_the_worst_severity_of_mv_violations():
+    from types import SimpleNamespace as E
+
+    from apps.anm.calc.projection import alarmed_elements
+
+    bus15 = {"element": "bus", "pp_index": 15, "name": "Bus 15"}
+    episodes = [E(level="violation", voltage_level="mv", worst=bus15, severity="medium"),
+                E(level="violation", voltage_level="mv", worst=bus15, severity="high"),
+                E(level="prealarm", voltage_level="mv", worst={"element": "line", "pp_index": 3}, severity="critical"),
+                E(level="violation", voltage_level="lv", worst={"element": "trafo", "pp_index": 7}, severity="high")]
+    assert alarmed_elements(episodes) == {("bus", 15): "high"}

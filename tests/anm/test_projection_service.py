@@ -110,13 +110,22 @@ def test_projection_succeeds_and_stores_timeline_heatmap_summary_and_episodes(mv
     assert max(pv["p50"][:16]) > 0 and pv["p50"][56] == 0  # sun at noon, none at 00:00 UTC
     assert all(lo <= mid <= hi for lo, mid, hi in zip(pv["p10"], pv["p50"], pv["p90"]))
 
-    # Heatmap: the most stressed elements over time.
+    # Heatmap: ranked by severity (the worst element of every MV violation, which the alarms are
+    # raised on, first), then the most stressed elements over time.
     heat = run.heatmap
     assert heat["times"] == times
-    assert 1 <= len(heat["rows"]) <= HEATMAP_ROWS
     assert all(len(r["values"]) == STEPS for r in heat["rows"])
-    peaks = [r["peak"] for r in heat["rows"]]
-    assert peaks == sorted(peaks, reverse=True) and peaks[0] > 100  # something is beyond its limit
+    alarmed = [r for r in heat["rows"] if r["severity"]]
+    rest = [r for r in heat["rows"] if not r["severity"]]
+    assert heat["rows"] == alarmed + rest and 1 <= len(rest) <= HEATMAP_ROWS - len(alarmed)
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    assert [order[r["severity"]] for r in alarmed] == sorted(order[r["severity"]] for r in alarmed)
+    assert [r["peak"] for r in rest] == sorted((r["peak"] for r in rest), reverse=True)
+    assert max(r["peak"] for r in heat["rows"]) > 100  # something is beyond its limit
+    alarm_elements = {(e.worst["element"], e.worst["pp_index"]) for e in run.episodes.filter(
+        level="violation", voltage_level="mv")}
+    assert alarm_elements and alarm_elements <= {(r["element"], r["pp_index"]) for r in alarmed}
+    assert ("primary", -1) in alarm_elements  # the sunny day's reverse power at the primary has its row too
 
     # Episodes and summary.
     episodes = list(run.episodes.all())

@@ -29,11 +29,13 @@ from apps.grid.engine import (
     run_time_series,
     sensitivities,
 )
+from apps.grid.engine.constraints import exchanges
 from apps.grid.engine.locations import EXPORT, MV, LocationEpisode, LocationMap, group_by_location
 
 from .curtailment import curtail
 from .headroom import ABSORB, INJECT, Candidate, headroom
 from .limits import constraint_limits
+from .severity import ORDER as SEVERITY_ORDER
 from .severity import overshoot_percent, severity
 from .voltage_support import Q_PER_P, TARGET_MARGIN_PU, voltage_support
 
@@ -44,7 +46,7 @@ MEMBERS_SHOWN = 40
 FLEX_ASSETS_SHOWN = 10
 
 __all__ = ["ABSORB", "CASES", "HEATMAP_ROWS", "INJECT", "DerFacts", "EpisodeRow", "PartitionProjection",
-           "battery_energy", "project_partition"]
+           "alarmed_elements", "battery_energy", "heatmap_rank", "project_partition"]
 
 
 # --- typed values in and out -------------------------------------------------------------------
@@ -219,7 +221,9 @@ def project_partition(*, model, locations: LocationMap, bundle, der: dict[tuple[
         if items:
             for number, cleared in confirm(model, locations, limits, injections[case], items).items():
                 episodes[number] = dataclasses.replace(episodes[number], confirmed=cleared)
-    return PartitionProjection(episodes=tuple(episodes), heatmap_rows=tuple(heatmap_rows(model, results, limits)))
+    alarmed = alarmed_elements(episodes)
+    return PartitionProjection(episodes=tuple(episodes),
+                               heatmap_rows=tuple(heatmap_rows(model, results, limits, alarmed=alarmed)))
 
 
 def merge_cases(found: dict[str, list[LocationEpisode]]) -> list[MergedEpisode]:
@@ -518,10 +522,36 @@ def _slice_limits(limits: ConstraintLimits, first: int, last: int) -> Constraint
                                thermal_cyclic_percent=cut(limits.thermal_cyclic_percent), include_prealarms=False)
 
 
-def heatmap_rows(model, results: dict, limits: ConstraintLimits) -> list[dict]:
+def alarmed_elements(episodes) -> dict[tuple[str, int], str]:
+    """The worst element of every MV violation (what the ANM raises an alarm on), with the most
+    severe severity seen there: ``{(element, pp_index): severity}``."""
+    out: dict[tuple[str, int], str] = {}
+    for e in episodes:
+        if e.level != "violation" or e.voltage_level != MV:
+            continue
+        key = (e.worst["element"], int(e.worst["pp_index"]))
+        if key not in out or SEVERITY_ORDER[e.severity] < SEVERITY_ORDER[out[key]]:
+            out[key] = e.severity
+    return out
+
+
+def heatmap_rank(rows: list[dict], limit: int = HEATMAP_ROWS) -> list[dict]:
+    """Rows ranked by severity (the element of every alarm, most severe first), then by peak use;
+    every alarmed row is kept, the others fill up to ``limit`` rows."""
+    ranked = sorted(rows, key=lambda r: (SEVERITY_ORDER.get(r.get("severity"), 9), -r["peak"]))
+    alarmed = [r for r in ranked if r.get("severity")]
+    return alarmed + [r for r in ranked if not r.get("severity")][:max(limit - len(alarmed), 0)]
+
+
+def heatmap_rows(model, results: dict, limits: ConstraintLimits,
+                 alarmed: dict[tuple[str, int], str] | None = None) -> list[dict]:
     """Utilisation of each element's limit (100 = at the limit) over time, worst case, for the
     most stressed elements: branch loading against its continuous (seasonal) rating; bus voltage
-    deviation from 1 pu against the allowed deviation."""
+    deviation from 1 pu against the allowed deviation; feeder-head and primary exchange against
+    their export / import limits. The worst element of every MV violation
+    (``alarmed``, from ``alarmed_elements``) always has its row, carrying its ``severity``, and
+    rows rank by severity first (``heatmap_rank``)."""
+    alarmed = alarmed or {}
     continuous = np.broadcast_to(np.asarray(limits.thermal_limit_percent, dtype=float), results["median"].loading_percent.shape)
     loading = np.fmax.reduce([r.loading_percent for r in results.values()]) / continuous * 100
     vmax = np.fmax.reduce([r.vm_pu for r in results.values()])
@@ -531,13 +561,27 @@ def heatmap_rows(model, results: dict, limits: ConstraintLimits) -> list[dict]:
     rows = []
     for values, table, label in ((loading, model.branches, None), (voltage, model.buses, "bus")):
         peaks = np.nan_to_num(np.nanmax(values, axis=0, initial=0.0), nan=0.0)
-        for pos in np.argsort(-peaks)[:HEATMAP_ROWS]:
-            element = label or ("line" if table.kind[pos] == BRANCH_LINE else "trafo")
-            rows.append({"element": element, "pp_index": int(table.pp_index[pos]), "name": str(table.name[pos]),
-                         "peak": round(float(peaks[pos]), 1),
+        kinds = [label] * len(table.pp_index) if label else ["line" if k == BRANCH_LINE else "trafo" for k in table.kind]
+        wanted = [pos for pos in range(len(kinds)) if (kinds[pos], int(table.pp_index[pos])) in alarmed]
+        for pos in dict.fromkeys([*wanted, *np.argsort(-peaks)[:HEATMAP_ROWS].tolist()]):
+            element, pp_index = kinds[pos], int(table.pp_index[pos])
+            rows.append({"element": element, "pp_index": pp_index, "name": str(table.name[pos]),
+                         "peak": round(float(peaks[pos]), 1), "severity": alarmed.get((element, pp_index)),
                          "values": [None if not np.isfinite(v) else round(float(v), 1) for v in values[:, pos]]})
-    rows.sort(key=lambda r: -r["peak"])
-    return rows[:HEATMAP_ROWS]
+    # Feeder heads and the primary substation: the larger of export and import against its limit.
+    for ex in exchanges(model, limits):
+        p = [ex.p_mw(r) for r in results.values()]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            use = np.fmax(np.fmax.reduce([-x for x in p]) / ex.export_limit_mw[None, :],
+                          np.fmax.reduce(p) / ex.import_limit_mw[None, :]) * 100
+        use = np.where(np.isfinite(use), use, np.nan)
+        for col in range(use.shape[1]):
+            element, pp_index = ex.element, int(ex.pp_index[col])
+            peak = np.nanmax(use[:, col], initial=0.0)
+            rows.append({"element": element, "pp_index": pp_index, "name": str(ex.names[col]),
+                         "peak": round(float(np.nan_to_num(peak)), 1), "severity": alarmed.get((element, pp_index)),
+                         "values": [None if not np.isfinite(v) else round(float(v), 1) for v in use[:, col]]})
+    return heatmap_rank(rows)
 
 
 def timeline(bundle) -> dict:

@@ -58,3 +58,15 @@ def case_label(case: str) -> str:
 @register.filter
 def case_short(case: str) -> str:
     return case_label(case).split(" (")[0]
+
+
+@register.filter
+def hours(steps: int | None, step_minutes: int | None) -> str:
+    """The horizon of ``steps`` intervals of ``step_minutes`` in whole hours: 192, 15 → ``48``."""
+    return f"{(steps or 0) * (step_minutes or 0) / 60:g}"
+
+
+@register.filter
+def short_count(cards: list[dict]) -> int:
+    """How many of the listed constraint cards flexibility cannot cover (marked "short")."""
+    return sum(1 for card in cards if not card.get("coverable"))

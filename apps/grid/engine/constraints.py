@@ -296,6 +296,41 @@ def detect_constraints(result: PowerFlowResult, limits: ConstraintLimits | None 
                 relief_mw=voltage_relief_fn(lo, dvdp), relief_mvar=voltage_relief_fn(lo, dvdq))
 
     # ---- exchange at feeder heads and primary substation
+    for ex in exchanges(model, limits):
+        _exchange(col, limits, ex.element, ex.pp_index, ex.names, ex.p_mw(result), ex.export_limit_mw,
+                  ex.import_limit_mw)
+
+    col.episodes.sort(key=lambda ep: (ep.start, ep.element, ep.pp_index, ep.kind, ep.level))
+    return col.episodes
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """Power exchanges that have limits: the feeder heads, or the primary substation.
+
+    Attributes:
+        element: ``"feeder"`` or ``"primary"``.
+        pp_index / names: one per exchange (feeder: head line index; primary: -1).
+        export_limit_mw / import_limit_mw: reverse / forward power limit of each, MW.
+        columns: the feeders' columns in ``PowerFlowResult.feeder_p_mw`` (None for the primary).
+    """
+
+    element: str
+    pp_index: np.ndarray
+    names: np.ndarray
+    export_limit_mw: np.ndarray
+    import_limit_mw: np.ndarray
+    columns: list[int] | None = None
+
+    def p_mw(self, result: PowerFlowResult) -> np.ndarray:
+        """Active power into the network below each exchange, time × exchange (negative: reverse)."""
+        return result.primary_p_mw[:, None] if self.columns is None else result.feeder_p_mw[:, self.columns]
+
+
+def exchanges(model: NetworkModel, limits: ConstraintLimits) -> list[Exchange]:
+    """The feeder heads and the primary substation with their export / import limits, as
+    :func:`detect_constraints` checks them (feeders without a limit are left out)."""
+    out = []
     feeders = model.feeders
     if feeders and not limits.feeder_limits_from_capacity:
         named = set()
@@ -305,22 +340,20 @@ def detect_constraints(result: PowerFlowResult, limits: ConstraintLimits | None 
     if feeders:
         capacity = np.array([f.capacity_mva for f in feeders]) if limits.feeder_limits_from_capacity \
             else np.full(len(feeders), np.inf)
-        export_lim = _limit_array(limits.feeder_export_limit_mw, feeders, capacity)
-        import_lim = _limit_array(limits.feeder_import_limit_mw, feeders, capacity)
-        _exchange(col, limits, "feeder", np.array([f.head_line for f in feeders]),
-                  np.array([f.name for f in feeders], dtype=object), result.feeder_p_mw[:, [f.feeder_id for f in feeders]],
-                  export_lim, import_lim)
+        out.append(Exchange("feeder", np.array([f.head_line for f in feeders]),
+                            np.array([f.name for f in feeders], dtype=object),
+                            _limit_array(limits.feeder_export_limit_mw, feeders, capacity),
+                            _limit_array(limits.feeder_import_limit_mw, feeders, capacity),
+                            columns=[f.feeder_id for f in feeders]))
     if len(model.primary_trafos):
-        units = b.rating_mva[model.primary_trafos]
+        units = model.branches.rating_mva[model.primary_trafos]
         # firm (N-1) capacity, EREC P2/8: the ratings less the largest unit (one unit: its rating)
         total = float(np.sum(units) - np.max(units)) if len(units) > 1 else float(units[0])
         exp_lim = total if limits.primary_export_limit_mw is None else limits.primary_export_limit_mw
         imp_lim = total if limits.primary_import_limit_mw is None else limits.primary_import_limit_mw
-        _exchange(col, limits, "primary", np.array([-1]), np.array(["primary substation"], dtype=object),
-                  result.primary_p_mw[:, None], np.array([exp_lim]), np.array([imp_lim]))
-
-    col.episodes.sort(key=lambda ep: (ep.start, ep.element, ep.pp_index, ep.kind, ep.level))
-    return col.episodes
+        out.append(Exchange("primary", np.array([-1]), np.array(["primary substation"], dtype=object),
+                            np.array([exp_lim]), np.array([imp_lim])))
+    return out
 
 
 def _exchange(col: _Collector, limits: ConstraintLimits, element: str, pp_index, names,
