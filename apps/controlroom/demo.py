@@ -105,7 +105,7 @@ def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
         ))
 
 
-def _weather_zone(network: Network) -> WeatherZone:
+def demo_weather_zone(network: Network) -> WeatherZone:
     """The network's weather zone (upper Wensleydale): forecasts read their ingested weather from
     it, and a met provider uploads to it (``POST /api/v1/forecasting/weather/``). A zone that an
     older demo made without a place gets the demo's name and coordinates."""
@@ -135,7 +135,7 @@ def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
         _connection_dates(network)
         shape_world(network, owners={"primary": orgs[AGG_A], "others": (orgs[AGG_A], orgs[AGG_B])}, say=say)
         _customers(network, orgs)
-        _weather_zone(network)
+        demo_weather_zone(network)
     say(f"World in place ({time.perf_counter() - began:.1f} s).")
     if first_projection:
         _first_projection(network, say)
