@@ -107,3 +107,15 @@ def test_unknown_zone_when_there_are_none(client_for, operator, db):
         format="json")
     assert response.json()["errors"] == [{"row": 0, "field": "zone", "message":
         "there is no weather zone 1; you have no weather zones yet (load_demo or the admin makes one per network)."}]
+
+
+def test_demo_zone_names_and_places_a_zone_an_older_demo_made(mv_network):
+    from apps.forecasting.models import WeatherZone
+    from apps.forecasting.services import weather_zone_ensure
+
+    old = weather_zone_ensure(network=mv_network)  # "Network zone", no place
+    zone = demo_weather_zone(mv_network)
+    assert zone.pk == old.pk and WeatherZone.objects.count() == 1
+    zone.refresh_from_db()
+    assert (zone.name, zone.latitude, zone.longitude) == ("Northvale (upper Wensleydale)", 54.304, -2.196)
+    assert demo_weather_zone(mv_network).pk == zone.pk and WeatherZone.objects.count() == 1
