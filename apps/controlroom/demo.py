@@ -12,12 +12,11 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import Organisation, User
+from apps.forecasting.models import WeatherZone
+from apps.forecasting.services import weather_zone_ensure
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.selectors import next_pp_index
 from apps.grid.services import network_import, registry_element_save
-
-from apps.forecasting.models import WeatherZone
-from apps.forecasting.services import weather_zone_ensure
 
 from .world import DEMO_PROJECTION_START, DEMO_WEATHER_ZONE_LAT_LON, DEMO_WEATHER_ZONE_NAME
 from .world_builder import shape_world

@@ -119,3 +119,20 @@ def test_demo_zone_names_and_places_a_zone_an_older_demo_made(mv_network):
     zone.refresh_from_db()
     assert (zone.name, zone.latitude, zone.longitude) == ("Northvale (upper Wensleydale)", 54.304, -2.196)
     assert demo_weather_zone(mv_network).pk == zone.pk and WeatherZone.objects.count() == 1
+
+
+def test_chart_and_page_queries_do_not_grow_with_the_upload(client, operator, zone, run):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(operator)
+
+    def queries(url, **params):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured)
+
+    upload(zone, ghi=(100.0, 200.0))
+    small = (queries(FIGURE_URL, network=run.network_id), queries("/forecasting/"))
+    upload(zone, issued=ISSUED + dt.timedelta(hours=1), ghi=tuple(float(k) for k in range(96)))
+    assert (queries(FIGURE_URL, network=run.network_id), queries("/forecasting/")) == small
