@@ -12,6 +12,10 @@ QUANTITY_RGB: dict[str, tuple[int, int, int]] = {
     "net_export": (198, 40, 40),
     "battery": (127, 184, 0),
     "ev_charger": (216, 17, 89),
+    # Weather: irradiance and wind speed in the colour of the power they drive.
+    "ghi_w_m2": (245, 183, 0),
+    "wind_speed_m_s": (0, 166, 237),
+    "temperature_c": (230, 81, 0),
 }
 BAND_ALPHA = 0.2
 

@@ -12,11 +12,13 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import Organisation, User
+from apps.forecasting.models import WeatherZone
+from apps.forecasting.services import weather_zone_ensure
 from apps.grid.models import DERAsset, Load, Network, Premise, Substation
 from apps.grid.selectors import next_pp_index
 from apps.grid.services import network_import, registry_element_save
 
-from .world import DEMO_PROJECTION_START
+from .world import DEMO_PROJECTION_START, DEMO_WEATHER_ZONE_LAT_LON, DEMO_WEATHER_ZONE_NAME
 from .world_builder import shape_world
 
 DEMO_NETWORK_CODE = "1-MVLV-rural-all-2-sw"
@@ -64,7 +66,7 @@ def _users(orgs: dict[str, Organisation]) -> None:
             if spec.role == User.Role.ADMIN:
                 user.is_staff = user.is_superuser = True
             user.save()
-        if spec.role == User.Role.TSO_CLIENT:
+        if spec.role in (User.Role.TSO_CLIENT, User.Role.ENGINEER):  # machines: the TSO's, the met feed's
             Token.objects.get_or_create(user=user)
 
 
@@ -102,6 +104,18 @@ def _customers(network: Network, orgs: dict[str, Organisation]) -> None:
         ))
 
 
+def demo_weather_zone(network: Network) -> WeatherZone:
+    """The network's weather zone (upper Wensleydale): forecasts read their ingested weather from
+    it, and a met provider uploads to it (``POST /api/v1/forecasting/weather/``). A zone that an
+    older demo made without a place gets the demo's name and coordinates."""
+    latitude, longitude = DEMO_WEATHER_ZONE_LAT_LON
+    zone = weather_zone_ensure(network=network, name=DEMO_WEATHER_ZONE_NAME, latitude=latitude, longitude=longitude)
+    if zone.latitude is None and not WeatherZone.objects.filter(network=network, name=DEMO_WEATHER_ZONE_NAME).exists():
+        zone.name, zone.latitude, zone.longitude = DEMO_WEATHER_ZONE_NAME, latitude, longitude
+        zone.save(update_fields=["name", "latitude", "longitude"])
+    return zone
+
+
 def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
     def say(text: str) -> None:
         if stdout:
@@ -120,6 +134,7 @@ def load_demo(stdout=None, *, first_projection: bool = True) -> Network:
         _connection_dates(network)
         shape_world(network, owners={"primary": orgs[AGG_A], "others": (orgs[AGG_A], orgs[AGG_B])}, say=say)
         _customers(network, orgs)
+        demo_weather_zone(network)
     say(f"World in place ({time.perf_counter() - began:.1f} s).")
     if first_projection:
         _first_projection(network, say)

@@ -16,6 +16,13 @@ from apps.forecasting.calc.ev import unit_hash
 DEMO_DAY = dt.date(2026, 8, 12)
 DEMO_PROJECTION_START = dt.datetime(2026, 8, 12, 10, 0, tzinfo=dt.timezone.utc)  # 11:00 BST, late morning
 
+# Where Northvale is: the wind farms' fells and moors stand for the Yorkshire Dales, so the demo's
+# weather zone is upper Wensleydale, centred on Hawes (North Yorkshire), where a met provider's
+# forecasts for the network would be taken. One zone covers the whole network (a 20 kV rural grid
+# spans a few tens of km, within one forecast's grid cell at the resolution providers sell).
+DEMO_WEATHER_ZONE_NAME = "Northvale (upper Wensleydale)"
+DEMO_WEATHER_ZONE_LAT_LON = (54.304, -2.196)  # Hawes, WGS84 degrees
+
 # UK ground-mounted secondary transformer sizes (kVA), smallest first.
 UK_SECONDARY_KVA = (200, 315, 500, 800, 1000)
 # Domestic PV (kWp) and its share of homes with PV: mostly 2.5-6 kWp, a few larger roofs.

@@ -36,6 +36,7 @@ from .selectors import (
 from .services import ForecastInputError, WeatherIngestError, forecast_run_issue, weather_forecast_ingest
 
 DSO_ONLY = [IsAuthenticated, IsDsoStaff]
+ZONES_LISTED = 10  # zones named in the error for an unknown zone
 
 
 # --- weather -------------------------------------------------------------------------------
@@ -139,14 +140,35 @@ class WeatherRowSerializer(serializers.Serializer):
         return value
 
 
+def zone_choices_text(zones: list[WeatherZone], *, total: int) -> str:
+    """The zones a caller may upload to (the first ``ZONES_LISTED`` of ``total``), as one
+    sentence for an error message."""
+    if not zones:
+        return "you have no weather zones yet (load_demo or the admin makes one per network)."
+    listed = "; ".join(f'{z.pk} "{z.name}" (network {z.network_id} "{z.network.name}")' for z in zones[:ZONES_LISTED])
+    more = f" and {total - ZONES_LISTED} more" if total > ZONES_LISTED else ""
+    return f"your zones are: {listed}{more} (GET /api/v1/forecasting/zones/)."
+
+
 class WeatherIngestSerializer(serializers.Serializer):
-    zone = serializers.PrimaryKeyRelatedField(queryset=WeatherZone.objects.all())
+    zone = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                    help_text="Weather zone id (GET /api/v1/forecasting/zones/)")
     issued_at = WindowedDateTimeField(
         past=dt.timedelta(days=settings.INPUT_TIME_PAST_DAYS), future=dt.timedelta(hours=settings.WEATHER_ISSUED_FUTURE_HOURS),
         help_text="Issue time, ISO 8601 with offset, within the configured window of now")
     source = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     replace = serializers.BooleanField(default=False, help_text="Replace a stored issue with the same issued_at")
     rows = WeatherRowSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
+
+    def validate_zone(self, value: int) -> WeatherZone:
+        """One of the caller's zones (``context["zones"]``); an unknown id is answered with the
+        zones that do exist for the caller, so that a provider can correct it."""
+        zones = self.context["zones"]
+        zone = zones.filter(pk=value).first()
+        if zone is None:
+            known = zone_choices_text(list(zones.order_by("id")[:ZONES_LISTED + 1]), total=zones.count())
+            raise serializers.ValidationError(f"there is no weather zone {value}; {known}")
+        return zone
 
     def validate_issued_at(self, value: dt.datetime) -> dt.datetime:
         # DRF would read a time without offset as UTC; a forecast's clock must be explicit.
@@ -198,7 +220,7 @@ class WeatherForecastView(APIView):
 
     @extend_schema(request=WeatherIngestSerializer, responses={201: WeatherIngestResultSerializer})
     def post(self, request):
-        form = WeatherIngestSerializer(data=request.data)
+        form = WeatherIngestSerializer(data=request.data, context={"zones": weather_zones_for(request.user)})
         try:
             form.is_valid(raise_exception=True)
         except ValidationError as exc:
@@ -207,9 +229,7 @@ class WeatherForecastView(APIView):
                              "errors": errors},
                             status=status.HTTP_400_BAD_REQUEST)
         data = form.validated_data
-        zone = weather_zones_for(request.user).filter(pk=data["zone"].pk).first()
-        if zone is None:
-            return Response({"detail": "No such weather zone."}, status=status.HTTP_404_NOT_FOUND)
+        zone = data["zone"]
         try:
             stored = weather_forecast_ingest(zone=zone, issued_at=data["issued_at"], rows=data["rows"],
                                              source=data["source"], replace=data["replace"], actor=request.user)

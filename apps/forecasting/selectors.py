@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -88,6 +89,27 @@ def weather_latest_issue(*, zone: WeatherZone, issued_before: dt.datetime, valid
     rows = list(window.filter(issued_at=issued).order_by("valid_at")
                 .values_list("valid_at", "ghi_w_m2", "wind_speed_m_s", "temperature_c"))
     return issued, rows
+
+
+@dataclass(frozen=True)
+class WeatherIssue:
+    """One ingested weather issue of a zone: its rows (``WeatherForecast``) in ``valid_at`` order."""
+
+    zone: WeatherZone
+    issued_at: dt.datetime
+    source: str
+    rows: list[WeatherForecast]
+
+
+def weather_newest_issue(*, zone: WeatherZone) -> WeatherIssue | None:
+    """The zone's most recently issued uploaded forecast (what the forecasts page's weather chart
+    shows on top of the forecast's bands), or None when nothing was uploaded."""
+    newest = WeatherForecast.objects.filter(zone=zone).order_by("-issued_at").values_list("issued_at", flat=True).first()
+    if newest is None:
+        return None
+    rows = list(WeatherForecast.objects.filter(zone=zone, issued_at=newest).order_by("valid_at")
+                .only("valid_at", "ghi_w_m2", "wind_speed_m_s", "temperature_c", "source"))
+    return WeatherIssue(zone=zone, issued_at=newest, source=rows[0].source, rows=rows)
 
 
 # --- the registry as the forecast builder needs it -----------------------------------------

@@ -43,13 +43,15 @@ class WeatherIngestError(ValueError):
 # --- weather -------------------------------------------------------------------------------
 
 @transaction.atomic
-def weather_zone_ensure(*, network: Network, name: str = DEFAULT_ZONE_NAME, actor=None) -> WeatherZone:
+def weather_zone_ensure(*, network: Network, name: str = DEFAULT_ZONE_NAME, latitude: float | None = None,
+                        longitude: float | None = None, actor=None) -> WeatherZone:
     """The network's weather zone, created (and audited) when it has none.
 
     Parameters
     ----------
     network: the network.
     name: name for a new zone.
+    latitude / longitude: where the new zone's forecasts are for (WGS84 degrees).
     actor: who asked (for the audit trail).
 
     Returns
@@ -58,8 +60,9 @@ def weather_zone_ensure(*, network: Network, name: str = DEFAULT_ZONE_NAME, acto
     """
     zone = weather_zone_of(network)
     if zone is None:
-        zone = WeatherZone.objects.create(network=network, name=name)
-        audit_record(actor=actor, action="weather_zone.created", obj=zone, after={"network": network.pk, "name": name})
+        zone = WeatherZone.objects.create(network=network, name=name, latitude=latitude, longitude=longitude)
+        audit_record(actor=actor, action="weather_zone.created", obj=zone,
+                     after={"network": network.pk, "name": name, "latitude": latitude, "longitude": longitude})
     return zone
 
 

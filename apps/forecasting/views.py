@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from apps.grid.selectors import network_default
 
 from .actuals import get_actuals_source
 from .calc.accuracy import LEAD_BANDS
-from .figures import forecast_timeline_figure
+from .figures import forecast_timeline_figure, weather_figure
 from .models import ForecastRun
 from .filters import AccuracyFilterSet, ForecastRunFilterSet
 from .selectors import (
@@ -29,6 +29,8 @@ from .selectors import (
     forecast_runs_for,
     forecast_scores_for,
     latest_forecast_run,
+    weather_newest_issue,
+    weather_zone_of,
 )
 from .services import ForecastInputError, forecast_backfill, forecast_run_issue, forecast_run_score
 
@@ -95,7 +97,11 @@ def forecasts_page(request):
     scores = AccuracyFilterSet(query, queryset=forecast_scores_for(request.user)).qs
     runs = ForecastRunFilterSet(query, queryset=forecast_runs_for(request.user)).qs
     accuracy = _accuracy_table(accuracy_rows(scores.filter(quantity__in=ACCURACY_QUANTITIES)))
+    zone = weather_zone_of(network)
     return render(request, "forecasting/forecasts.html", {
+        "weather_zone": zone,
+        "weather_upload": weather_newest_issue(zone=zone) if zone else None,
+        "run_weather": (run.inputs or {}).get("weather", {}) if run else {},
         "network": network,
         "networks": Network.objects.all(),
         "run": run,
@@ -104,6 +110,21 @@ def forecasts_page(request):
         "bands": BANDS,
         "runs": runs.order_by("-issued_at", "-id")[:10],
     })
+
+
+@dso_staff_required
+def weather_figure_view(request):
+    """The weather chart of the forecasts page as Plotly JSON (fetched by the page after it
+    loads): the latest forecast's irradiance, wind and temperature bands and the zone's newest
+    upload. ``{"figure": null}`` when there is neither."""
+    network = _network(request)
+    if network is None:
+        return JsonResponse({"figure": None})
+    run = latest_forecast_run(network=network)
+    zone = weather_zone_of(network)
+    figure = weather_figure(run=run, series=forecast_run_series(run=run) if run else {},
+                            uploaded=weather_newest_issue(zone=zone) if zone else None, now=timezone.now())
+    return JsonResponse({"figure": figure})
 
 
 def _back(network: Network):

@@ -119,13 +119,44 @@ def test_flexible_mv_connections_with_distinct_offer_dates(demo):
         connection_type="g98").exists()
 
 
+def test_demo_network_has_its_weather_zone_and_forecasts_use_it(demo):
+    """Upper Wensleydale, where the Dales names of the wind farms put Northvale; every network of
+    the demo points at a zone; the engineer (who may upload) has an API token; a forecast of
+    the demo network takes an upload to that zone."""
+    import datetime as dt
+
+    from rest_framework.authtoken.models import Token
+
+    from apps.forecasting.models import WeatherZone
+    from apps.forecasting.selectors import forecast_injections, weather_zone_of
+    from apps.forecasting.services import weather_forecast_ingest
+    from apps.grid.models import Network
+
+    zone = WeatherZone.objects.get(network=demo)
+    assert (zone.name, zone.latitude, zone.longitude) == ("Northvale (upper Wensleydale)", 54.304, -2.196)
+    assert all(weather_zone_of(network) is not None for network in Network.objects.all())
+    assert weather_zone_of(demo) == zone
+    assert Token.objects.filter(user__username="engineer").exists()
+
+    issued = dt.datetime(2026, 8, 12, 6, 0, tzinfo=dt.timezone.utc)
+    rows = [{"valid_at": issued + dt.timedelta(minutes=15 * k), "ghi_w_m2": 200.0 + 100 * k,
+             "wind_speed_m_s": 8.0, "temperature_c": 14.0} for k in range(4)]
+    assert weather_forecast_ingest(zone=zone, issued_at=issued, rows=rows, source="test-met") == 4
+    bundle = forecast_injections(network=demo, start=issued, steps=4, issued_at=issued)
+    assert bundle.inputs["weather"]["zone_id"] == zone.pk
+    assert bundle.inputs["weather"]["source"] == "ingest" and bundle.inputs["weather"]["steps_from_ingest"] == 4
+    assert list(bundle.weather["ghi_w_m2"]["p50"]) == [200.0, 300.0, 400.0, 500.0]
+
+
 def test_load_demo_again_changes_nothing(demo):
     from apps.controlroom.demo import load_demo
+    from apps.forecasting.models import WeatherZone
     from apps.grid.models import DERAsset, Premise, Transformer
 
     def snapshot():
         return (Premise.objects.filter(network=demo).count(), DERAsset.objects.filter(network=demo).count(),
-                sorted(Transformer.objects.filter(network=demo).values_list("sn_mva", flat=True)))
+                sorted(Transformer.objects.filter(network=demo).values_list("sn_mva", flat=True)),
+                list(WeatherZone.objects.values_list("id", "name")))
 
     before = snapshot()
     load_demo(first_projection=False)
