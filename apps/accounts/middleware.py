@@ -3,9 +3,13 @@ or after ``SESSION_IDLE_MINUTES`` without a request, whichever comes first."""
 from __future__ import annotations
 
 import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils import timezone
+
+from apps.common.clock import DEFAULT_ZONE
 
 LOGIN_AT = "shift_login_at"
 SEEN_AT = "shift_seen_at"
@@ -44,3 +48,22 @@ class ShiftSessionMiddleware:
                 if not background and now - request.session.get(SEEN_AT, 0) > TOUCH_EVERY_S:
                     request.session[SEEN_AT] = now
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Every time on the page in the signed-in user's zone (``User.time_zone``); others: the default."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None
+        try:
+            timezone.activate(ZoneInfo(name or DEFAULT_ZONE))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.activate(ZoneInfo(DEFAULT_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
