@@ -1,4 +1,9 @@
-"""Plotly figures of a network, built server-side as figure JSON for plotly.js."""
+"""Plotly figures of a network, built server-side as figure JSON for plotly.js.
+
+SVG traces (``Scatter``), not WebGL (``Scattergl``): plotly.js builds its WebGL programs with
+``new Function``, which the Content-Security-Policy (no 'unsafe-eval') forbids, and without a GPU
+there is no WebGL at all; either way the figure showed "WebGL is not supported" instead of the
+network."""
 from __future__ import annotations
 
 import json
@@ -61,9 +66,9 @@ def _midpoints(network: Network, xy: dict) -> list[tuple]:
     return out
 
 
-def _hover_markers(name: str, points: list[tuple], *, size: int = 7, visible=True, color="rgba(0,0,0,0)") -> go.Scattergl:
+def _hover_markers(name: str, points: list[tuple], *, size: int = 7, visible=True, color="rgba(0,0,0,0)") -> go.Scatter:
     """Markers that carry hover text (``points``: (x, y, text)), drawn clear over the lines."""
-    return go.Scattergl(
+    return go.Scatter(
         x=[p[0] for p in points], y=[p[1] for p in points], mode="markers", name=name, text=[p[2] for p in points],
         hoverinfo="text", showlegend=False, visible=visible, marker={"size": size, "color": color},
     )
@@ -89,7 +94,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
         for number, (feeder_id, name, vn_kv) in enumerate(feeders):
             xs, ys = _segments(by_feeder.get(feeder_id, []), xy)
             mv = vn_kv >= 1.0
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(go.Scatter(
                 x=xs, y=ys, mode="lines", name=name if mv else "LV feeders", hoverinfo="skip",
                 line={"color": FEEDER_PALETTE[number % len(FEEDER_PALETTE)], "width": 2.5 if mv else 1},
                 legendgroup="mv" if mv else "lv", showlegend=mv or name == next((n for _, n, v in feeders if v < 1.0), None),
@@ -97,7 +102,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
             ))
         xs, ys = _segments(by_feeder.get(None, []), xy)
         if xs:
-            fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name="Other lines", hoverinfo="skip",
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Other lines", hoverinfo="skip",
                                        line={"color": "#999", "width": 1}))
         fig.add_trace(_hover_markers("Lines", _midpoints(network, xy)))
     else:
@@ -106,13 +111,13 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
             lower = next((u for u, _, _ in reversed(LOADING_BANDS) if u < upper), -1)
             band = [(f, t) for idx, f, t, _, _ in lines if lower < (loading.get(str(idx)) or 0.0) <= upper]
             xs, ys = _segments(band, xy)
-            fig.add_trace(go.Scattergl(x=xs, y=ys, mode="lines", name=f"Loading {label}", hoverinfo="skip",
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"Loading {label}", hoverinfo="skip",
                                        line={"color": colour, "width": 2}))
         readings = snapshot_readings(network, snapshot)
         placed = [r for r in readings if r.x is not None and r.y is not None]
         fig.add_trace(_hover_markers("Lines", [(r.x, r.y, r.text) for r in placed if r.kind == "line"]))
         buses = [r for r in placed if r.kind == "bus"]
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(
             x=[r.x for r in buses], y=[r.y for r in buses], mode="markers", name="Bus voltage",
             text=[r.text for r in buses], hoverinfo="text",
             marker={"size": 5, "color": [r.value for r in buses], "colorscale": "RdBu_r", "cmin": 0.94, "cmax": 1.06,
@@ -121,7 +126,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
         ))
         trafos = [r for r in placed if r.kind == "transformer"]
         if trafos:
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(go.Scatter(
                 x=[r.x for r in trafos], y=[r.y for r in trafos], mode="markers", name="Transformer loading",
                 text=[r.text for r in trafos], hoverinfo="text",
                 marker={"symbol": "square-open", "size": 9, "line": {"width": 1.5},
@@ -137,7 +142,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
     labels = dict(DERAsset.Kind.choices)
     for kind, items in by_kind.items():
         symbol, colour = DER_STYLE.get(kind, DER_STYLE["other"])
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(
             x=[i[1][0] for i in items], y=[i[1][1] for i in items], mode="markers", name=f"{labels[kind]} ({len(items)})",
             text=[f"{labels[kind]} '{i[0]}'{f' · feeder {i[4]}' if i[4] else ''} · {i[2] * 1000:.0f} kW rated · {i[3]}"
                   for i in items], hoverinfo="text", legendgroup="der",
@@ -150,7 +155,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
     for kind, size in (("primary", 16), ("secondary", 7)):
         chosen = [s for s in subs if s[1] == kind]
         if chosen:
-            fig.add_trace(go.Scattergl(
+            fig.add_trace(go.Scatter(
                 x=[s[2] for s in chosen], y=[s[3] for s in chosen], mode="markers", name=f"{kind.title()} substations",
                 text=[f"{kind.title()} substation '{s[0]}'" for s in chosen], hoverinfo="text",
                 marker={"symbol": "square", "size": size, "color": "#222" if kind == "primary" else "#666"},
