@@ -27,7 +27,8 @@ def test_each_row_hovers_with_name_feeder_value_and_limit(mv_network):
     labels = element_labels(mv_network, [("line", 0), ("bus", 4)])
     figure = heatmap_figure(HEATMAP, labels)
     # bottom to top: the worst row is drawn last, on top
-    assert [t["y"] for t in figure["data"]] == [["bus MV1.101 Bus 4"], ["line MV1.101 Line 1"]]
+    assert [t["y0"] for t in figure["data"]] == [0, 1]
+    assert figure["layout"]["yaxis"]["ticktext"] == ["bus MV1.101 Bus 4", "line MV1.101 Line 1"]
     assert figure["data"][1]["hovertemplate"] == (
         f"Line 'MV1.101 Line 1' · feeder {F1} · %{{z:.0f}} % of limit (rated 7.62 MVA)<br>%{{x}}<extra></extra>")
     assert figure["data"][0]["hovertemplate"].startswith(f"Bus 'MV1.101 Bus 4' · feeder {F1} · ")
