@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.decorators import dso_staff_required, engineer_required
+from apps.accounts.templatetags.clock import clock
 from apps.grid.models import Network
 from apps.grid.selectors import network_default
 
@@ -141,7 +142,7 @@ def forecast_issue(request):
     due = ForecastRun.objects.filter(network=network, fully_scored=False, start__lt=run.issued_at).exclude(pk=run.pk)
     for old in due.order_by("-issued_at")[:20]:
         forecast_run_score(run=old)
-    messages.info(request, f"Forecast #{run.pk} issued for {run.issued_at:%d %b %H:%M} UTC.")
+    messages.info(request, f"Forecast #{run.pk} issued for {clock(run.issued_at)}.")
     return _back(network)
 
 
