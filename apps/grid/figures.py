@@ -62,7 +62,8 @@ def _midpoints(network: Network, xy: dict) -> list[tuple]:
             continue
         rating = line_rating_mva(vn_kv=vn.get(f, 0.0), max_i_ka=max_i_ka, df=df, parallel=parallel)
         where = f" · feeder {feeder}" if feeder else ""
-        out.append(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, f"Line '{name or idx}'{where} · rated {rating:.2f} MVA"))
+        out.append((round((a[0] + b[0]) / 2, 6), round((a[1] + b[1]) / 2, 6),
+                    f"Line '{name or idx}'{where} · rated {rating:.2f} MVA"))
     return out
 
 
@@ -82,7 +83,9 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
     by voltage instead, and the hover text gives each line's, transformer's and bus's value
     against its limit ("Line 'MV1.101 Line 12' · feeder F3 · 87 % of 0.29 MVA").
     """
-    xy = {pk: (x, y) for pk, x, y in Bus.objects.filter(network=network, x__isnull=False).values_list("id", "x", "y")}
+    # coordinates to 6 decimals (10 cm on a longitude/latitude map): half the figure's bytes otherwise
+    xy = {pk: (round(x, 6), round(y, 6))
+          for pk, x, y in Bus.objects.filter(network=network, x__isnull=False).values_list("id", "x", "y")}
     lines = list(Line.objects.filter(network=network).values_list("pp_index", "from_bus_id", "to_bus_id", "feeder_id", "in_service"))
     fig = go.Figure()
 
@@ -115,7 +118,7 @@ def network_figure(network: Network, snapshot: dict | None = None) -> dict:
                                        line={"color": colour, "width": 2}))
         readings = snapshot_readings(network, snapshot)
         placed = [r for r in readings if r.x is not None and r.y is not None]
-        fig.add_trace(_hover_markers("Lines", [(r.x, r.y, r.text) for r in placed if r.kind == "line"]))
+        fig.add_trace(_hover_markers("Lines", [(round(r.x, 6), round(r.y, 6), r.text) for r in placed if r.kind == "line"]))
         buses = [r for r in placed if r.kind == "bus"]
         fig.add_trace(go.Scatter(
             x=[r.x for r in buses], y=[r.y for r in buses], mode="markers", name="Bus voltage",
