@@ -41,8 +41,8 @@ def network_detail(request, pk: int):
     snapshot = study_run_latest_succeeded(network=network, kind=SNAPSHOT)
     bounds = feeder_bounds(network)
     # ?feeder=<id>: the figures open zoomed to that feeder and the worst list is its own
-    feeder = Feeder.objects.filter(network=network, pk=request.GET.get("feeder") or None).first() \
-        if (request.GET.get("feeder") or "").isdigit() else None
+    raw = request.GET.get("feeder", "")
+    feeder = Feeder.objects.filter(network=network, pk=int(raw)).first() if raw.isdigit() else None
     box = bounds.get(feeder.pk) if feeder else None
     return render(request, "controlroom/network.html", {
         "network": network,
@@ -54,7 +54,6 @@ def network_detail(request, pk: int):
         "worst": snapshot_worst(network, snapshot.result, feeder=feeder) if snapshot else [],
         "feeders": sorted(((pk, b["name"]) for pk, b in bounds.items()), key=lambda f: f[1]),
         "feeder": feeder,
-        "feeder_bounds": {str(pk): b for pk, b in bounds.items()},
         "runs": study_runs_for(request.user).filter(network=network)[:8],
     })
 
