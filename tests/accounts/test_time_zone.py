@@ -61,3 +61,14 @@ def test_a_time_reads_the_same_on_the_anm_and_forecasts_pages(client, operator, 
     # The figures are drawn on the same wall clock: the forecast axis starts at the reader's time.
     wall = "2026-06-15T11:00:00" if zone == "Europe/London" else "2026-06-15T06:00:00"
     assert f'"{wall}"' in forecasts and f'"{wall}"' in anm
+
+
+def test_the_api_keeps_utc_whatever_the_users_zone(client_for, operator, mv_network):
+    from apps.studies.models import StudyRun
+
+    operator.time_zone = "Asia/Tokyo"
+    operator.save(update_fields=["time_zone"])
+    run = StudyRun.objects.create(kind="snapshot", network=mv_network, requested_by=operator)
+    StudyRun.objects.filter(pk=run.pk).update(created_at=dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC))  # BST
+    body = client_for(operator).get(f"/api/v1/studies/{run.pk}/").json()
+    assert body["created_at"] == "2026-06-15T10:00:00Z"  # UTC, as the live events carry it
