@@ -3,13 +3,18 @@ or after ``SESSION_IDLE_MINUTES`` without a request, whichever comes first."""
 from __future__ import annotations
 
 import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils import timezone
+
+from apps.common.clock import DEFAULT_ZONE
 
 LOGIN_AT = "shift_login_at"
 SEEN_AT = "shift_seen_at"
-TOUCH_EVERY_S = 60  # write the idle clock at most once a minute, not on every request
+TOUCH_EVERY_S = 60
+API_PREFIX = "/api/"  # machine-readable times stay in UTC  # write the idle clock at most once a minute, not on every request
 
 
 def session_expired(session, now: float) -> str | None:
@@ -44,3 +49,28 @@ class ShiftSessionMiddleware:
                 if not background and now - request.session.get(SEEN_AT, 0) > TOUCH_EVERY_S:
                     request.session[SEEN_AT] = now
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Every time on the page in the signed-in user's zone (``User.time_zone``); others: the default.
+
+    Not for the API: machines read ISO 8601 in UTC there, the same as the live events carry
+    (DRF writes datetimes in the active zone), and the page's scripts format them themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None
+        try:
+            timezone.activate(ZoneInfo(name or DEFAULT_ZONE))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.activate(ZoneInfo(DEFAULT_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

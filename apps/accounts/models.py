@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from apps.common.clock import DEFAULT_ZONE, zone_valid
+
+
+def validate_time_zone(value: str) -> None:
+    if not zone_valid(value):
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
 
 
 class Organisation(models.Model):
@@ -35,6 +43,10 @@ class User(AbstractUser):
         Organisation, on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGGREGATOR)
+    time_zone = models.CharField(
+        max_length=64, default=DEFAULT_ZONE, validators=[validate_time_zone],
+        help_text="IANA time zone in which every time is shown to this user (e.g. Europe/London).",
+    )
 
     @property
     def is_dso_staff(self) -> bool:

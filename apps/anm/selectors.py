@@ -12,7 +12,7 @@ from apps.forecasting.selectors import forecast_injections
 from apps.grid.engine import from_pandapower
 from apps.grid.engine.locations import LocationMap
 from apps.grid.models import Bus, DERAsset, Feeder, Network, Substation, Transformer
-from apps.grid.selectors import network_net, network_operating_limits
+from apps.grid.selectors import element_labels, network_net, network_operating_limits
 
 from .calc.projection import DerFacts, PartitionProjection, project_partition
 from .calc.severity import ORDER
@@ -203,7 +203,9 @@ def projection_figures(run: ProjectionRun | None) -> dict:
     """The heatmap and timeline as Plotly figure JSON (None without a run)."""
     if run is None:
         return {"heatmap": None, "timeline": None}
-    return {"heatmap": heatmap_figure(run.heatmap), "timeline": timeline_figure(run.timeline)}
+    keys = [(r["element"], r.get("pp_index")) for r in (run.heatmap or {}).get("rows", [])]
+    labels = element_labels(run.network, keys) if keys else {}
+    return {"heatmap": heatmap_figure(run.heatmap, labels), "timeline": timeline_figure(run.timeline)}
 
 
 def projection_run_header(run: ProjectionRun | None) -> dict | None:

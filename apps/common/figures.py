@@ -2,7 +2,11 @@
 a P10–P90 band with its P50 line (figures are built server-side as JSON and drawn by plotly.js)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
+
+from .clock import wall_clock_iso
 
 # One colour per quantity, wherever it is drawn (forecast bands, projection timeline, DER markers).
 QUANTITY_RGB: dict[str, tuple[int, int, int]] = {
@@ -48,3 +52,38 @@ def add_band(fig: go.Figure, *, x: list, series: dict[str, list[float]], quantit
     fig.add_trace(go.Scatter(x=x, y=series["p50"], mode="lines", name=line_name, legendgroup=line_group,
                              showlegend=showlegend, line={"color": quantity_colour(quantity), "width": 2},
                              hovertemplate=hovertemplate), **at)
+
+
+HOVER_TIME_FORMAT = "%d %b %H:%M"  # d3 format: 24-hour, with the date (Plotly hover of a date axis)
+
+
+def _is_time(value) -> bool:
+    return isinstance(value, str) and len(value) >= 16 and value[4] == "-" and "T" in value
+
+
+def figure_in_zone(figure: dict | None, zone: dt.tzinfo) -> dict | None:
+    """A copy of a figure whose times (date-axis x values, shapes, annotations) are wall-clock
+    times in ``zone``, with a 24-hour hover format on every x axis.
+
+    Plotly.js knows no time zones: it draws an ISO time's digits. Figures are built (and cached)
+    in UTC; this is applied last, per reader, so that axes and hover read in the reader's zone.
+    """
+    if not figure:
+        return figure
+    out = {**figure, "data": [], "layout": {**figure.get("layout", {})}}
+    timed = False
+    for trace in figure.get("data", []):
+        x = trace.get("x")
+        if isinstance(x, list) and any(_is_time(v) for v in x[:3]):
+            timed = True
+            trace = {**trace, "x": [wall_clock_iso(v, zone=zone) if _is_time(v) else v for v in x]}
+        out["data"].append(trace)
+    layout = out["layout"]
+    for key in ("shapes", "annotations"):
+        if key in layout:
+            layout[key] = [{**item, **{k: wall_clock_iso(item[k], zone=zone) for k in ("x", "x0", "x1")
+                                       if _is_time(item.get(k))}} for item in layout[key]]
+    axes = [k for k in layout if k.startswith("xaxis")] or ["xaxis"]
+    for key in axes if timed else ():
+        layout[key] = {**layout.get(key, {}), "hoverformat": HOVER_TIME_FORMAT}
+    return out

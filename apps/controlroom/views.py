@@ -9,10 +9,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import dso_staff_required
-from apps.grid.figures import network_figure
+from apps.grid.figures import figure_zoomed, network_figure
 from apps.grid.filters import DERAssetFilterSet, PremiseFilterSet
-from apps.grid.models import Network
-from apps.grid.selectors import der_assets_for, network_default, network_summary, premises_for
+from apps.grid.models import Feeder, Network
+from apps.grid.selectors import (
+    der_assets_for,
+    feeder_bounds,
+    network_default,
+    network_summary,
+    premises_for,
+    snapshot_worst,
+)
 from apps.grid.study_kinds import SNAPSHOT
 from apps.studies.selectors import study_run_latest_succeeded, study_run_state_word, study_runs_for
 from apps.studies.services import study_run_create
@@ -32,13 +39,21 @@ def home(request):
 def network_detail(request, pk: int):
     network = get_object_or_404(Network, pk=pk)
     snapshot = study_run_latest_succeeded(network=network, kind=SNAPSHOT)
+    bounds = feeder_bounds(network)
+    # ?feeder=<id>: the figures open zoomed to that feeder and the worst list is its own
+    raw = request.GET.get("feeder", "")
+    feeder = Feeder.objects.filter(network=network, pk=int(raw)).first() if raw.isdigit() else None
+    box = bounds.get(feeder.pk) if feeder else None
     return render(request, "controlroom/network.html", {
         "network": network,
         "networks": Network.objects.all(),
         "summary": network_summary(network),
-        "figure": network_figure(network),
+        "figure": figure_zoomed(network_figure(network), box),
         "snapshot": snapshot,
-        "snapshot_figure": network_figure(network, snapshot.result) if snapshot else None,
+        "snapshot_figure": figure_zoomed(network_figure(network, snapshot.result), box) if snapshot else None,
+        "worst": snapshot_worst(network, snapshot.result, feeder=feeder) if snapshot else [],
+        "feeders": sorted(((pk, b["name"]) for pk, b in bounds.items()), key=lambda f: f[1]),
+        "feeder": feeder,
         "runs": study_runs_for(request.user).filter(network=network)[:8],
     })
 

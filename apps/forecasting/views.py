@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.decorators import dso_staff_required, engineer_required
+from apps.accounts.templatetags.clock import clock
+from apps.common.figures import figure_in_zone
 from apps.grid.models import Network
 from apps.grid.selectors import network_default
 
@@ -124,7 +126,8 @@ def weather_figure_view(request):
     zone = weather_zone_of(network)
     figure = weather_figure(run=run, series=forecast_run_series(run=run) if run else {},
                             uploaded=weather_newest_issue(zone=zone) if zone else None, now=timezone.now())
-    return JsonResponse({"figure": figure})
+    # times in the reader's zone, as on every chart of the page (apps.common.figures)
+    return JsonResponse({"figure": figure_in_zone(figure, timezone.get_current_timezone())})
 
 
 def _back(network: Network):
@@ -141,7 +144,7 @@ def forecast_issue(request):
     due = ForecastRun.objects.filter(network=network, fully_scored=False, start__lt=run.issued_at).exclude(pk=run.pk)
     for old in due.order_by("-issued_at")[:20]:
         forecast_run_score(run=old)
-    messages.info(request, f"Forecast #{run.pk} issued for {run.issued_at:%d %b %H:%M} UTC.")
+    messages.info(request, f"Forecast #{run.pk} issued for {clock(run.issued_at)}.")
     return _back(network)
 
 

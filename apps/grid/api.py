@@ -5,7 +5,7 @@ import math
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -14,11 +14,13 @@ from rest_framework.response import Response
 
 from apps.accounts.permissions import IsDsoStaff, IsEngineer
 
-from .figures import network_figure
+from apps.studies.selectors import study_run_latest_succeeded
+
+from .figures import figure_zoomed, network_figure
 from .filters import DERAssetFilterSet, PremiseFilterSet
-from .models import DERAsset, Network, Premise
+from .models import DERAsset, Feeder, Network, Premise
 from .pandapower_io import NetworkImportError
-from .selectors import der_assets_for, network_summary, networks_for, premises_for
+from .selectors import der_assets_for, feeder_bounds, network_summary, networks_for, premises_for, snapshot_worst
 from .services import network_export_json, network_import
 
 
@@ -95,6 +97,27 @@ class DERAssetSerializer(serializers.ModelSerializer):
                   "p_mw", "q_mvar", "capacity_mwh", "profile", "connected_on"]
 
 
+FEEDER_PARAM = OpenApiParameter("feeder", int, description="A feeder of the network: zoom / restrict to it")
+
+
+class ReadingSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    key = serializers.CharField(help_text="'<kind>:<pandapower index>'")
+    name = serializers.CharField()
+    feeder = serializers.CharField()
+    value = serializers.FloatField(help_text="% loading (lines, transformers) or pu (buses)")
+    limit = serializers.CharField(help_text="rating in MVA, or the voltage band")
+    share = serializers.FloatField(help_text="fraction of the limit used; 1.0 = at the limit")
+    text = serializers.CharField(help_text="the hover text, e.g. Line 'L12' · feeder F3 · 87 % of 0.29 MVA")
+
+
+class WorstSerializer(serializers.Serializer):
+    study = serializers.IntegerField(allow_null=True)
+    solved_at = serializers.DateTimeField(allow_null=True)
+    inputs = serializers.DictField(allow_null=True)
+    elements = ReadingSerializer(many=True)
+
+
 class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NetworkSerializer
 
@@ -104,7 +127,7 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
     def get_permissions(self):
         if self.action == "import_network":
             return [IsAuthenticated(), IsEngineer()]
-        if self.action in {"export", "figure", "summary"}:
+        if self.action in {"export", "figure", "summary", "worst"}:
             return [IsAuthenticated(), IsDsoStaff()]
         return super().get_permissions()
 
@@ -113,11 +136,40 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
     def summary(self, request, pk=None):
         return Response(NetworkSummarySerializer(network_summary(self.get_object())).data)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Plotly figure JSON")})
+    def _feeder(self, network) -> Feeder | None:
+        raw = self.request.query_params.get("feeder") or ""
+        if not raw:
+            return None
+        feeder = Feeder.objects.filter(network=network, pk=raw).first() if raw.isdigit() else None
+        if feeder is None:
+            raise serializers.ValidationError({"feeder": f"No feeder {raw!r} in this network."})
+        return feeder
+
+    @extend_schema(parameters=[FEEDER_PARAM],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Plotly figure JSON")})
     @action(detail=True)
     def figure(self, request, pk=None):
-        """Plotly figure JSON of the network (coloured by a snapshot study: /api/v1/studies/<id>/figure/)."""
-        return Response(network_figure(self.get_object()))
+        """Plotly figure JSON of the network (coloured by a snapshot study: /api/v1/studies/<id>/figure/);
+        with ``?feeder=<id>`` its axes are zoomed to that feeder's buses."""
+        network = self.get_object()
+        feeder = self._feeder(network)
+        box = feeder_bounds(network).get(feeder.pk) if feeder else None
+        return Response(figure_zoomed(network_figure(network), box))
+
+    @extend_schema(parameters=[FEEDER_PARAM], responses={200: WorstSerializer})
+    @action(detail=True)
+    def worst(self, request, pk=None):
+        """The elements of the latest snapshot power flow using most of their limit, worst first
+        (lines and transformers by loading, buses by voltage against their band); ``?feeder=<id>``
+        keeps one feeder's. ``share`` is the fraction of the limit used (1.0 = at the limit)."""
+        network = self.get_object()
+        feeder = self._feeder(network)
+        run = study_run_latest_succeeded(network=network, kind="snapshot")
+        readings = snapshot_worst(network, run.result, feeder=feeder) if run else []
+        return Response(WorstSerializer({"study": run.pk if run else None,
+                                         "solved_at": run.finished_at if run else None,
+                                         "inputs": (run.result or {}).get("inputs") if run else None,
+                                         "elements": readings}).data)
 
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="pandapower JSON network")})
     @action(detail=True)

@@ -27,6 +27,8 @@ def snapshot_power_flow(run, report: Report) -> dict:
     report(90, "Storing results")
     min_vm, max_vm = _extremes(outcome.vm_pu)
     return {
+        # what was solved: the set-points stored in the registry, on this revision of the network
+        "inputs": {"set_points": "stored", "network_revision": run.network.revision},
         "bus_vm_pu": {str(k): v for k, v in outcome.vm_pu.items()},
         "line_loading_percent": {str(k): v for k, v in outcome.line_loading_percent.items()},
         "trafo_loading_percent": {str(k): v for k, v in outcome.trafo_loading_percent.items()},

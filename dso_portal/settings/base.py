@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.audit.middleware.RequestIdMiddleware",
     "apps.accounts.middleware.ShiftSessionMiddleware",
+    "apps.accounts.middleware.UserTimeZoneMiddleware",  # times shown in the user's zone
     "auditlog.middleware.AuditlogMiddleware",  # names the request's user in change-log entries
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks

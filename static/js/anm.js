@@ -9,7 +9,7 @@
   // A refresh on a live event is not the user being active (idle timeout).
   const BACKGROUND = { "X-Background-Refresh": "1" };
 
-  const fmtTime = (iso) => new Date(iso).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  const fmtTime = (iso) => window.Clock.format(iso);  // the one time base (static/js/clock.js)
 
   function countdown(iso) {
     const minutes = Math.round((new Date(iso) - Date.now()) / 60000);

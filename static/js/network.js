@@ -59,5 +59,26 @@
     }
   });
 
+  // Feeder zoom: the select reloads the page zoomed to that feeder (?feeder=<id>, server-side).
+  const feederSelect = document.getElementById("feeder-select");
+  if (feederSelect) feederSelect.addEventListener("change", () => feederSelect.form.submit());
+
+  // The worst elements beside the figure: a click shows the power flow zoomed on that element,
+  // ringed (its hover text names it).
+  document.querySelectorAll(".worst-item[data-x]").forEach((item) => {
+    item.addEventListener("click", () => {
+      const x = parseFloat(item.dataset.x), y = parseFloat(item.dataset.y);
+      const full = el.layout.xaxis.range, half = Math.max(Math.abs(full[1] - full[0]) / 20, 1e-4);
+      document.querySelectorAll(".worst-item").forEach((i) => i.classList.toggle("active", i === item));
+      const tab = document.querySelector('.tab[data-view="snapshot"]');
+      if (view !== "snapshot" && tab && !tab.disabled) tab.click();
+      Plotly.relayout(el, {
+        "xaxis.range": [x - half, x + half], "yaxis.range": [y - half / 1.6, y + half / 1.6],
+        shapes: [{ type: "circle", xref: "x", yref: "y", x0: x - half / 10, x1: x + half / 10,
+                   y0: y - half / 16, y1: y + half / 16, line: { color: "#c62828", width: 3 } }],
+      });
+    });
+  });
+
   draw();
 })();

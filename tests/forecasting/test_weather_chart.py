@@ -71,9 +71,10 @@ def test_page_shows_the_zone_and_fetches_the_chart(client, operator, zone, run):
     page = client.get("/forecasting/").content.decode()
     assert "Weather · Northvale (upper Wensleydale)" in page
     assert f'data-src="{FIGURE_URL}?network={run.network_id}"' in page and "/static/js/weather.js" in page
-    assert "Newest upload: issued Mon 15 Jun 06:00 UTC" in page and "3 quarter-hours from test-met" in page
+    assert "Newest upload: issued <time datetime=\"2026-06-15T06:00:00+00:00\" data-clock>15 Jun 07:00</time>" in page  # BST and "3 quarter-hours from test-met" in page
     body = client.get(FIGURE_URL, {"network": run.network_id}).json()
     assert [list(t["y"]) for t in _traces(body["figure"], "Uploaded (test-met)")][0] == [100.0, 250.0, 400.0]
+    assert _traces(body["figure"], "Uploaded (test-met)")[0]["x"][0] == "2026-06-15T07:00:00"  # the reader's clock (BST)
 
 
 def test_page_without_a_zone_says_so(client, operator, mv_network):

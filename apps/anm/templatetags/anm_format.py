@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.dateparse import parse_datetime
 
+from apps.accounts.templatetags.clock import clock
 from apps.anm.calc.titles import CASE_LABELS
 
 register = template.Library()
@@ -39,9 +39,8 @@ def mvar_pu(value: float | None, digits: int = 3) -> str:
 
 @register.filter
 def when(iso: str | None) -> str:
-    """A time as the room reads it, e.g. 'Mon 10:15' (UTC; the page shows it in local time)."""
-    moment = parse_datetime(iso or "")
-    return f"{moment:%a %H:%M}" if moment else ""
+    """A time as the room reads it: the one rule of apps.common.clock, in the reader's zone."""
+    return clock(iso)
 
 
 @register.filter
