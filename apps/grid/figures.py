@@ -13,7 +13,7 @@ from plotly.colors import qualitative
 
 from apps.common.figures import quantity_colour
 
-from .engine.ratings import line_rating_mva
+from .engine.model import line_rating_mva
 from .models import Bus, DERAsset, Feeder, Line, Network, Substation
 from .selectors import snapshot_readings
 

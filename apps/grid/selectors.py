@@ -6,7 +6,8 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from apps.accounts.tenancy import scope_to_user
 from apps.common.caches import process_cache
 
-from .engine.ratings import Reading, branch_reading, bus_reading, line_rating_mva, worst
+from .engine.model import line_rating_mva
+from .engine.ratings import Reading, branch_reading, bus_reading, worst
 from .models import Bus, DERAsset, Feeder, Line, Load, Network, Premise, Substation
 
 

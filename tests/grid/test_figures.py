@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
-from apps.grid.engine.ratings import line_rating_mva, voltage_share
+from apps.grid.engine.model import line_rating_mva
+from apps.grid.engine.ratings import voltage_share
 from apps.grid.figures import network_figure
 from apps.grid.models import Bus, Feeder
 from apps.grid.selectors import feeder_bounds, snapshot_worst

@@ -1,30 +1,11 @@
 """What a snapshot's numbers mean against their limits, in words an operator reads on hover and
-in the list of worst elements: a branch's rating in MVA, how much of its limit an element uses,
-and its one-line description. Pure: plain numbers and strings in, plain numbers and strings out.
+in the list of worst elements: how much of its limit an element uses and its one-line
+description (ratings come from :func:`.model.line_rating_mva`). Pure: plain numbers and strings in, plain numbers and strings out.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-SQRT3 = math.sqrt(3.0)
-
-
-def line_rating_mva(*, vn_kv: float, max_i_ka: float, df: float = 1.0, parallel: int = 1) -> float:
-    """Thermal rating of a line in MVA: √3 · V · I (pandapower's loading is relative to
-    ``max_i_ka · df · parallel``).
-
-    Parameters
-    ----------
-    vn_kv: nominal voltage of the line's buses (kV).
-    max_i_ka: rated current of one conductor set (kA).
-    df: derating factor; parallel: number of parallel systems.
-
-    Returns
-    -------
-    The rating in MVA, e.g. √3 · 0.4 kV · 0.42 kA = 0.291 MVA.
-    """
-    return SQRT3 * vn_kv * max_i_ka * df * parallel
 
 
 def voltage_share(vm_pu: float, *, vmin_pu: float, vmax_pu: float) -> float:
