@@ -232,6 +232,16 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Django cache: figure JSON built once per network revision or study result (apps.common.
+# figure_cache), shared by every web process through Redis; process memory when embedded.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "dso-cache", "TIMEOUT": 6 * 3600}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dso",
+                          "OPTIONS": {"MAX_ENTRIES": 200}}}
+FIGURE_CACHE_SECONDS = int(os.environ.get("FIGURE_CACHE_SECONDS", 6 * 3600))
+
 # Studies complete exactly once (apps/studies/services.py): each running study beats every
 # STUDY_HEARTBEAT_SECONDS; the reaper (beat, every STUDY_REAP_SECONDS, and at worker start)
 # requeues one silent for STUDY_STALE_SECONDS, failing it after STUDY_MAX_ATTEMPTS; it also sends

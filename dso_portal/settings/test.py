@@ -18,3 +18,6 @@ WHITENOISE_USE_FINDERS = True
 # running worker never picks up a test's task (and vice versa).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("CELERY_QUEUE", f"tests-{os.getpid()}")
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # no connection outlives a test (the test DB is dropped at the end)
+# Process memory even when REDIS_URL is set: tests clear the cache between them (tests/conftest.py),
+# which on Redis would flush the database the channel layer and broker use too.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
