@@ -160,9 +160,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# DSO_STATIC_MANIFEST=1 (scripts/run.sh in production shape, and production): static files are
+# collected with content hashes and pre-compressed (gzip; brotli when installed), and whitenoise
+# serves them with far-future cache headers. Without it they are served from the source tree.
+STATIC_MANIFEST = env_bool("DSO_STATIC_MANIFEST", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # pandapower JSON of a big network
 
