@@ -61,7 +61,7 @@ def prepare_database(pg: str, name: str, env: dict) -> str:
     """A fresh copy of the seed database (demo world loaded), making the seed on the first run."""
     seed = f"{name}_seed"
     if psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{seed}' AND NOT datistemplate") == "1" and \
-            psql(pg, f"SELECT obj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{seed}'") != "ready":
+            psql(pg, f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{seed}'") != "ready":
         psql(pg, f"DROP DATABASE {seed}")  # a seed whose loading was interrupted
     if psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{seed}'") != "1":
         print(f"# first run: loading the demo world into {seed} (kept for later runs)", flush=True)
@@ -126,7 +126,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
     pages = ["/", f"/networks/{network}/", f"/anm/networks/{network}/", "/forecasting/"]
     apis = ["/api/v1/me/", "/api/v1/networks/", f"/api/v1/networks/{network}/summary/",
             "/api/v1/studies/?limit=20", f"/api/v1/anm/projection/?network={network}",
-            f"/api/v1/anm/alarms/?network={network}&state=raised", "/api/v1/events/?limit=50",
+            f"/api/v1/anm/alarms/?network={network}&state=active", "/api/v1/events/?limit=50",
             "/api/v1/forecasting/runs/?limit=20"]
     samples: dict[str, list[float]] = {"page": [], "api": []}
     errors: list[str] = []

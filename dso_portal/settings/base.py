@@ -105,6 +105,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web, worker and beat share one file: wait for a writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif env_bool("DB_POOL", True):
+    # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
+    # pile up one per thread until PostgreSQL refuses more ("too many clients"). A small pool per
+    # process (psycopg_pool) hands connections back at the end of each request instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": int(os.environ.get("DB_POOL_MAX", 8)), "timeout": 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -258,6 +265,10 @@ STUDY_REAP_SECONDS = float(os.environ.get("STUDY_REAP_SECONDS", 30))
 STUDY_MAX_ATTEMPTS = int(os.environ.get("STUDY_MAX_ATTEMPTS", 3))
 STUDY_DISPATCH_GRACE_SECONDS = float(os.environ.get("STUDY_DISPATCH_GRACE_SECONDS", 10))
 STUDY_REDISPATCH_SECONDS = float(os.environ.get("STUDY_REDISPATCH_SECONDS", 15 * 60))
+# Embedded (no broker): a study queued by a request runs on a small in-process thread pool, off
+# the request thread, and its progress arrives live (apps/studies/background.py).
+STUDY_EMBEDDED_BACKGROUND = env_bool("STUDY_EMBEDDED_BACKGROUND", True)
+STUDY_EMBEDDED_THREADS = int(os.environ.get("STUDY_EMBEDDED_THREADS", 2))
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
