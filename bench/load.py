@@ -66,7 +66,9 @@ def prepare_database(pg: str, name: str, env: dict) -> str:
     if psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{seed}'") != "1":
         print(f"# first run: loading the demo world into {seed} (kept for later runs)", flush=True)
         psql(pg, f"CREATE DATABASE {seed}")
-        seed_env = {**env, "DATABASE_URL": f"{pg}/{seed}"}
+        # Embedded while loading: the demo's first ANM projection runs in-process, so the seed
+        # holds its results (with the broker it would wait on a queue no worker reads).
+        seed_env = {**env, "DATABASE_URL": f"{pg}/{seed}", "DSO_EMBEDDED": "1"}
         manage(seed_env, "migrate", "--noinput", timeout=120)
         manage(seed_env, "load_demo", timeout=360)
         psql(pg, f"COMMENT ON DATABASE {seed} IS 'ready'")
