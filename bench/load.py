@@ -115,6 +115,28 @@ def wait_ready(base: str, process: subprocess.Popen, deadline: float, log: Path)
     raise RuntimeError(f"the server did not answer in time:\n{log.read_text()[-3000:]}")
 
 
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and every live descendant."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [root]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            pass
+        todo += children.get(pid, [])
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -135,7 +157,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
     html_kb: list[float] = []
     start = time.monotonic()
     measure_from, stop_at = start + warmup, start + warmup + seconds
-    counted = {"n": 0}
+    counted = {"n": 0, "all": 0}
 
     async def fetch(http, path: str, kind: str) -> str | None:
         t0 = time.monotonic()
@@ -147,6 +169,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
         except Exception as exc:  # noqa: BLE001 - any failure is an error of the run
             ok, body, status = False, b"", f"{exc.__class__.__name__}"
         t1 = time.monotonic()
+        counted["all"] += 1
         if t0 >= measure_from and t1 <= stop_at + 30:
             samples[kind].append((t1 - t0) * 1000)
             counted["n"] += 1
@@ -183,7 +206,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
     await asyncio.gather(*(operator(key, i) for i, key in enumerate(keys)))
     elapsed = max(time.monotonic() - measure_from, 1e-9)
     return {"samples": samples, "errors": errors, "html_kb": html_kb[0] if html_kb else float("nan"),
-            "rps": counted["n"] / min(elapsed, seconds + 30)}
+            "rps": counted["n"] / min(elapsed, seconds + 30), "all_requests": counted["all"]}
 
 
 def main() -> int:
@@ -215,12 +238,17 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, server, min(deadline - 20, time.monotonic() + 90), log)
-        seconds = max(5.0, min(args.seconds, deadline - time.monotonic() - args.warmup - 30))
+        seconds = max(5.0, min(args.seconds, deadline - time.monotonic() - args.warmup - 45))
         print(f"# {args.sessions} sessions, {args.workers} web workers, {seconds:.0f} s measured after "
               f"{args.warmup:.0f} s warm-up, think {args.think} s; server log {log}", flush=True)
+        cpu_before, load_before = tree_cpu_s(server.pid), os.getloadavg()[0]
         result = asyncio.run(asyncio.wait_for(
             run_load(base, keys, network, seconds, args.think, args.warmup),
-            timeout=max(deadline - time.monotonic() - 10, 10)))
+            timeout=max(deadline - time.monotonic() - 25, 10)))
+        # What the server spends per request, whatever else the machine is doing: with the
+        # machine's load average this tells contention apart from the server's own cost.
+        result["server_cpu_ms_per_req"] = (tree_cpu_s(server.pid) - cpu_before) * 1000 / max(result["all_requests"], 1)
+        result["loadavg"] = (load_before + os.getloadavg()[0]) / 2
     finally:
         server.send_signal(signal.SIGTERM)  # run.sh stops what it started, by pid
         try:
@@ -236,6 +264,7 @@ def main() -> int:
     print(f"RESULT p95_page_ms={percentile(pages, 95):.0f} p95_api_ms={percentile(apis, 95):.0f} "
           f"errors={len(errors)} rps={result['rps']:.1f} html_kb={result['html_kb']:.1f} "
           f"p50_page_ms={percentile(pages, 50):.0f} p50_api_ms={percentile(apis, 50):.0f} "
+          f"server_cpu_ms_per_req={result['server_cpu_ms_per_req']:.1f} loadavg={result['loadavg']:.1f} "
           f"sessions={args.sessions} workers={args.workers}")
     return 0
 

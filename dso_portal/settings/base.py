@@ -166,7 +166,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DSO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 # DSO_STATIC_MANIFEST=1 (scripts/run.sh in production shape, and production): static files are
 # collected with content hashes and pre-compressed (gzip; brotli when installed), and whitenoise
 # serves them with far-future cache headers. Without it they are served from the source tree.
