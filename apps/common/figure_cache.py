@@ -52,6 +52,23 @@ def figure_blob(*, key: str, build: Callable[[], dict[str, Any]]) -> FigureBlob:
     return blob
 
 
+def figure_cached(*, key: str, build: Callable[[], Any]) -> Any:
+    """The cached figure dicts under ``key`` (built by ``build()`` on a miss), for a page that
+    inlines them (``json_script``) rather than fetching them.
+
+    Parameters
+    ----------
+    key: what the figures are a function of, e.g. ``projection:12:1781000000``.
+    build: makes the figure dict(s); called only on a miss.
+    """
+    full_key = f"figure:v{FIGURE_CACHE_VERSION}:obj:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = build()
+        cache.set(full_key, value, timeout=getattr(settings, "FIGURE_CACHE_SECONDS", 6 * 3600))
+    return value
+
+
 def figure_response(request: HttpRequest, blob: FigureBlob, *, immutable: bool = False) -> HttpResponse:
     """The figure as an ``application/json`` response, gzipped when the client accepts it.
 

@@ -84,3 +84,24 @@ def test_operator_home_is_small(client, operator, mv_network, django_capture_on_
     page = client.get(f"/networks/{mv_network.pk}/").content
     assert len(page) < 60_000
     assert f'data-snapshot-url="/api/v1/studies/{run.pk}/figure/"'.encode() in page
+
+
+def test_projection_figures_are_built_once_per_finished_run(monkeypatch):
+    """The ANM page's heatmap and timeline: built once per finished run, rebuilt for a new one."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from apps.anm import selectors
+
+    calls = []
+    monkeypatch.setattr(selectors, "heatmap_figure", lambda heatmap, labels=None: calls.append(heatmap) or {"h": heatmap})
+    monkeypatch.setattr(selectors, "timeline_figure", lambda timeline: {"t": timeline})
+    finished = dt.datetime(2026, 8, 12, 10, 0, tzinfo=dt.UTC)
+    network = SimpleNamespace(pk=1, revision=4)
+    run = SimpleNamespace(pk=7, finished_at=finished, heatmap=1, timeline=2, network=network)
+    assert selectors.projection_figures(run) == selectors.projection_figures(run) == {"heatmap": {"h": 1}, "timeline": {"t": 2}}
+    assert calls == [1]
+    selectors.projection_figures(SimpleNamespace(pk=8, finished_at=finished, heatmap=3, timeline=4, network=network))
+    open_run = SimpleNamespace(pk=9, finished_at=None, heatmap=5, timeline=6, network=network)
+    selectors.projection_figures(open_run), selectors.projection_figures(open_run)
+    assert calls == [1, 3, 5, 5]  # an unfinished run is never cached
