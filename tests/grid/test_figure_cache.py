@@ -105,3 +105,24 @@ def test_projection_figures_are_built_once_per_finished_run(monkeypatch):
     open_run = SimpleNamespace(pk=9, finished_at=None, heatmap=5, timeline=6, network=network)
     selectors.projection_figures(open_run), selectors.projection_figures(open_run)
     assert calls == [1, 3, 5, 5]  # an unfinished run is never cached
+
+
+def test_forecast_timeline_is_built_once_per_run_and_minute(client, operator, mv_network, monkeypatch):
+    import datetime as dt
+
+    from apps.forecasting import views
+    from apps.forecasting.services import forecast_run_issue
+
+    forecast_run_issue(network=mv_network, issued_at=dt.datetime(2026, 6, 15, 6, 0, tzinfo=dt.UTC), steps=96)
+    calls = []
+    real = views.forecast_timeline_figure
+    monkeypatch.setattr(views, "forecast_timeline_figure", lambda *a, **k: calls.append(k["now"]) or real(*a, **k))
+    clock = [dt.datetime(2026, 6, 15, 9, 30, 5, tzinfo=dt.UTC)]
+    monkeypatch.setattr(views.timezone, "now", lambda: clock[0])
+    client.force_login(operator)
+    assert client.get("/forecasting/").status_code == 200
+    clock[0] = dt.datetime(2026, 6, 15, 9, 30, 50, tzinfo=dt.UTC)  # same minute: served from the cache
+    assert client.get("/forecasting/").status_code == 200 and len(calls) == 1
+    clock[0] = dt.datetime(2026, 6, 15, 9, 31, 1, tzinfo=dt.UTC)  # the next minute draws again
+    client.get("/forecasting/")
+    assert calls == [dt.datetime(2026, 6, 15, 9, 30, tzinfo=dt.UTC), dt.datetime(2026, 6, 15, 9, 31, tzinfo=dt.UTC)]
