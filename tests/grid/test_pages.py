@@ -31,7 +31,7 @@ def test_operator_home_shows_the_network(client, operator, mv_network):
     # The figure is fetched by the page, not inlined (apps.common.figure_cache).
     network = response.context["network"]
     assert f'data-topology-url="/api/v1/networks/{network.pk}/figure/?revision={network.revision}"' in page
-    assert '"data": [' not in page and "scattergl" not in page.lower()
+    assert '"data": [' not in page and '"type": "scatter' not in page
     assertInHTML('<div class="kpi"><b>99</b><span>buses</span></div>', page)
 
 
