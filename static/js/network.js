@@ -33,9 +33,10 @@
     return loading[name];
   }
 
+  let drawn = Promise.resolve();  // settles once the figure last asked for is drawn
   function draw() {
     const wanted = figures[view] ? view : (urls[view] ? view : "topology");
-    loadFigure(wanted).then((fig) => {
+    drawn = loadFigure(wanted).then((fig) => {
       if (!fig || (view !== wanted && figures[view])) return;
       el.querySelector(".figure-loading")?.remove();
       el.removeAttribute("aria-busy");
@@ -101,14 +102,17 @@
   document.querySelectorAll(".worst-item[data-x]").forEach((item) => {
     item.addEventListener("click", () => {
       const x = parseFloat(item.dataset.x), y = parseFloat(item.dataset.y);
-      const full = el.layout.xaxis.range, half = Math.max(Math.abs(full[1] - full[0]) / 20, 1e-4);
       document.querySelectorAll(".worst-item").forEach((i) => i.classList.toggle("active", i === item));
       const tab = document.querySelector('.tab[data-view="snapshot"]');
       if (view !== "snapshot" && tab && !tab.disabled) tab.click();
-      Plotly.relayout(el, {
-        "xaxis.range": [x - half, x + half], "yaxis.range": [y - half / 1.6, y + half / 1.6],
-        shapes: [{ type: "circle", xref: "x", yref: "y", x0: x - half / 10, x1: x + half / 10,
-                   y0: y - half / 16, y1: y + half / 16, line: { color: "#c62828", width: 3 } }],
+      // The power flow figure is fetched on first use: zoom once it is drawn, not before.
+      drawn.then(() => {
+        const full = el.layout.xaxis.range, half = Math.max(Math.abs(full[1] - full[0]) / 20, 1e-4);
+        Plotly.relayout(el, {
+          "xaxis.range": [x - half, x + half], "yaxis.range": [y - half / 1.6, y + half / 1.6],
+          shapes: [{ type: "circle", xref: "x", yref: "y", x0: x - half / 10, x1: x + half / 10,
+                     y0: y - half / 16, y1: y + half / 16, line: { color: "#c62828", width: 3 } }],
+        });
       });
     });
   });
