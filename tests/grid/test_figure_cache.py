@@ -94,15 +94,16 @@ def test_projection_figures_are_built_once_per_finished_run(monkeypatch):
     from apps.anm import selectors
 
     calls = []
-    monkeypatch.setattr(selectors, "heatmap_figure", lambda heatmap, labels=None: calls.append(heatmap) or {"h": heatmap})
+    monkeypatch.setattr(selectors, "heatmap_figure",
+                        lambda heatmap, labels=None: calls.append(heatmap["n"]) or {"h": heatmap["n"]})
     monkeypatch.setattr(selectors, "timeline_figure", lambda timeline: {"t": timeline})
     finished = dt.datetime(2026, 8, 12, 10, 0, tzinfo=dt.UTC)
     network = SimpleNamespace(pk=1, revision=4)
-    run = SimpleNamespace(pk=7, finished_at=finished, heatmap=1, timeline=2, network=network)
+    run = SimpleNamespace(pk=7, finished_at=finished, heatmap={"n": 1}, timeline=2, network=network)
     assert selectors.projection_figures(run) == selectors.projection_figures(run) == {"heatmap": {"h": 1}, "timeline": {"t": 2}}
     assert calls == [1]
-    selectors.projection_figures(SimpleNamespace(pk=8, finished_at=finished, heatmap=3, timeline=4, network=network))
-    open_run = SimpleNamespace(pk=9, finished_at=None, heatmap=5, timeline=6, network=network)
+    selectors.projection_figures(SimpleNamespace(pk=8, finished_at=finished, heatmap={"n": 3}, timeline=4, network=network))
+    open_run = SimpleNamespace(pk=9, finished_at=None, heatmap={"n": 5}, timeline=6, network=network)
     selectors.projection_figures(open_run), selectors.projection_figures(open_run)
     assert calls == [1, 3, 5, 5]  # an unfinished run is never cached
 
