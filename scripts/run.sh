@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Start the product: daphne (web + websockets) and, when Redis is reachable, a Celery worker and
-# beat. Without Redis everything runs in-process (in-memory channel layer, eager tasks).
+# Start the product. With Redis reachable (production shape): uvicorn with WEB_WORKERS processes
+# (default: one per core) behind one port for HTTP and websockets (the Redis channel layer joins
+# them), DEBUG off, static files collected, hashed and pre-compressed, plus a Celery worker and
+# beat. Without Redis (embedded) one daphne process serves everything: the in-memory channel layer
+# cannot span processes, and studies run in-process off the request thread.
 # DSO_EMBEDDED=1 runs embedded even when a Redis answers on localhost (or REDIS_URL is set).
 # Stops exactly the processes it started, by pid.
 set -euo pipefail
@@ -29,8 +32,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+WEB_WORKERS=${WEB_WORKERS:-$(nproc 2>/dev/null || echo 2)}
 if [ -n "${REDIS_URL:-}" ]; then
-  mode="production shape: Redis at $REDIS_URL, Celery worker + beat (logs in var/)"
+  export DEBUG=${DEBUG:-0} DSO_STATIC_MANIFEST=1
+  "$PY" manage.py collectstatic --noinput -v 0
+  mode="production shape: ${WEB_WORKERS} uvicorn web workers, Redis at $REDIS_URL, Celery worker + beat (logs in var/)"
   "$PY" -m celery -A dso_portal worker -l info --concurrency 2 >var/worker.log 2>&1 & pids+=($!)
   "$PY" -m celery -A dso_portal beat -l info --schedule var/celerybeat-schedule >var/beat.log 2>&1 & pids+=($!)
 elif [ -n "${DSO_EMBEDDED:-}" ]; then
@@ -56,5 +62,12 @@ cat <<MSG
 
 MSG
 # In the background and waited for, so that a TERM to this script runs cleanup at once.
-"$PY" -m daphne -b 127.0.0.1 -p "$PORT" dso_portal.asgi:application & pids+=($!)
+if [ -n "${REDIS_URL:-}" ]; then
+  # uvicorn's supervisor keeps WEB_WORKERS processes on one socket and restarts one that dies.
+  "$PY" -m uvicorn dso_portal.asgi:application --host "${HOST:-127.0.0.1}" --port "$PORT" \
+    --workers "$WEB_WORKERS" --loop uvloop --http httptools --ws websockets --lifespan off \
+    --no-access-log --timeout-graceful-shutdown 10 & pids+=($!)
+else
+  "$PY" -m daphne -b 127.0.0.1 -p "$PORT" dso_portal.asgi:application & pids+=($!)
+fi
 wait "${pids[-1]}"

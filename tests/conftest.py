@@ -12,11 +12,15 @@ import pytest
 def _fresh_process_caches():
     """Every test starts with empty process caches: a reused primary key (SQLite restarts them)
     must never hand one test another test's cached net, model or forecast."""
+    from django.core.cache import cache
+
     from apps.common.caches import clear_process_caches
 
     clear_process_caches()
+    cache.clear()  # the Django cache too (figure JSON keyed by primary key)
     yield
     clear_process_caches()
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,17 @@ def daphne_server(env: dict | None = None, name: str = "daphne"):
 
 
 @contextmanager
+def uvicorn_server(env: dict | None = None, name: str = "uvicorn", workers: int = 2):
+    """Yield the base URL of the production-shape web server: ``workers`` uvicorn processes on one
+    port (as scripts/run.sh starts it)."""
+    port = free_port()
+    with _process([sys.executable, "-m", "uvicorn", "dso_portal.asgi:application", "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", str(workers), "--ws", "websockets", "--lifespan", "off"],
+                  name, port=port, env=env, ready=None):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
 def celery_worker(env: dict | None = None, name: str = "celery-worker"):
     """A real Celery worker process consuming this test session's queue; yields the process."""
     queue = settings.CELERY_TASK_DEFAULT_QUEUE

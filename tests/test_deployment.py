@@ -30,8 +30,10 @@ def test_compose_has_the_production_shape(compose):
 
 def test_compose_commands_point_at_real_modules(compose):
     web = " ".join(compose["services"]["web"]["command"])
-    module, attribute = web.split("daphne")[1].split()[-1].split(":")
+    server = web.split("exec uvicorn ")[1].split()
+    module, attribute = server[0].split(":")
     assert hasattr(importlib.import_module(module), attribute)
+    assert "--workers" in server and "--ws" in server  # several processes behind one port, websockets kept
     for name in ("worker", "beat"):
         command = compose["services"][name]["command"]
         app_module = command[command.index("-A") + 1]

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from pandapower.toolbox import select_subnet
 
 from apps.common.caches import process_cache
+from apps.common.figure_cache import figure_cached
 from apps.forecasting.selectors import forecast_injections
 from apps.grid.engine import from_pandapower
 from apps.grid.engine.locations import LocationMap
@@ -203,9 +204,17 @@ def projection_figures(run: ProjectionRun | None) -> dict:
     """The heatmap and timeline as Plotly figure JSON (None without a run)."""
     if run is None:
         return {"heatmap": None, "timeline": None}
-    keys = [(r["element"], r.get("pp_index")) for r in (run.heatmap or {}).get("rows", [])]
-    labels = element_labels(run.network, keys) if keys else {}
-    return {"heatmap": heatmap_figure(run.heatmap, labels), "timeline": timeline_figure(run.timeline)}
+    def build() -> dict:
+        keys = [(r["element"], r.get("pp_index")) for r in (run.heatmap or {}).get("rows", [])]
+        labels = element_labels(run.network, keys) if keys else {}
+        return {"heatmap": heatmap_figure(run.heatmap, labels), "timeline": timeline_figure(run.timeline)}
+
+    if run.finished_at is None:
+        return build()
+    # A finished run never changes: its figures are built once and cached (apps.common.figure_cache);
+    # the network's revision is in the key because the heatmap names its elements.
+    return figure_cached(key=f"projection:{run.pk}:{run.finished_at.timestamp()}:r{run.network.revision}",
+                         build=build)
 
 
 def projection_run_header(run: ProjectionRun | None) -> dict | None:

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import dso_staff_required
-from apps.grid.figures import figure_zoomed, network_figure
 from apps.grid.filters import DERAssetFilterSet, PremiseFilterSet
 from apps.grid.models import Feeder, Network
 from apps.grid.selectors import (
@@ -44,13 +43,14 @@ def network_detail(request, pk: int):
     raw = request.GET.get("feeder", "")
     feeder = Feeder.objects.filter(network=network, pk=int(raw)).first() if raw.isdigit() else None
     box = bounds.get(feeder.pk) if feeder else None
+    # The figures are not inlined: the page fetches them (cached per revision / per run) and
+    # applies the zoom box itself, so one cached figure serves every feeder's view.
     return render(request, "controlroom/network.html", {
         "network": network,
         "networks": Network.objects.all(),
         "summary": network_summary(network),
-        "figure": figure_zoomed(network_figure(network), box),
         "snapshot": snapshot,
-        "snapshot_figure": figure_zoomed(network_figure(network, snapshot.result), box) if snapshot else None,
+        "zoom": box,
         "worst": snapshot_worst(network, snapshot.result, feeder=feeder) if snapshot else [],
         "feeders": sorted(((pk, b["name"]) for pk, b in bounds.items()), key=lambda f: f[1]),
         "feeder": feeder,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.decorators import dso_staff_required, engineer_required
 from apps.accounts.templatetags.clock import clock
+from apps.common.figure_cache import figure_cached
 from apps.common.figures import figure_in_zone
 from apps.grid.models import Network
 from apps.grid.selectors import network_default
@@ -93,7 +94,11 @@ def forecasts_page(request):
     run = latest_forecast_run(network=network)
     figure = None
     if run is not None:
-        figure = forecast_timeline_figure(run, forecast_run_series(run=run), _actuals_so_far(run, now), now=now)
+        # Built once per run and minute (its "now" line and the actuals so far move with the
+        # clock), then shared by every operator through the cache (apps.common.figure_cache).
+        minute = now.replace(second=0, microsecond=0)
+        figure = figure_cached(key=f"forecast:{run.pk}:{minute:%Y%m%d%H%M}", build=lambda: forecast_timeline_figure(
+            run, forecast_run_series(run=run), _actuals_so_far(run, minute), now=minute))
     # The same FilterSets as the API's lists, on the page's network (?days=, ?fully_scored= apply too).
     query = {**request.GET.dict(), "network": network.pk}
     scores = AccuracyFilterSet(query, queryset=forecast_scores_for(request.user)).qs

@@ -1,6 +1,7 @@
 """REST API of the network registry."""
 from __future__ import annotations
 
+import json
 import math
 
 from django.http import HttpResponse
@@ -13,14 +14,23 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.accounts.permissions import IsDsoStaff, IsEngineer
+from apps.common.figure_cache import figure_response
 
 from apps.studies.selectors import study_run_latest_succeeded
 
-from .figures import figure_zoomed, network_figure
+from .figures import figure_zoomed
 from .filters import DERAssetFilterSet, PremiseFilterSet
 from .models import DERAsset, Feeder, Network, Premise
 from .pandapower_io import NetworkImportError
-from .selectors import der_assets_for, feeder_bounds, network_summary, networks_for, premises_for, snapshot_worst
+from .selectors import (
+    der_assets_for,
+    feeder_bounds,
+    network_figure_blob,
+    network_summary,
+    networks_for,
+    premises_for,
+    snapshot_worst,
+)
 from .services import network_export_json, network_import
 
 
@@ -150,11 +160,18 @@ class NetworkViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def figure(self, request, pk=None):
         """Plotly figure JSON of the network (coloured by a snapshot study: /api/v1/studies/<id>/figure/);
-        with ``?feeder=<id>`` its axes are zoomed to that feeder's buses."""
+        with ``?feeder=<id>`` its axes are zoomed to that feeder's buses.
+
+        Built once per network revision and cached (gzipped for a client that accepts it); with
+        ``?revision=`` equal to the current one the browser may keep it."""
         network = self.get_object()
         feeder = self._feeder(network)
         box = feeder_bounds(network).get(feeder.pk) if feeder else None
-        return Response(figure_zoomed(network_figure(network), box))
+        blob = network_figure_blob(network=network)
+        if box is not None:
+            return Response(figure_zoomed(json.loads(blob.plain), box))
+        immutable = request.query_params.get("revision") == str(network.revision)
+        return figure_response(request, blob, immutable=immutable)
 
     @extend_schema(parameters=[FEEDER_PARAM], responses={200: WorstSerializer})
     @action(detail=True)

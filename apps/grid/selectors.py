@@ -5,6 +5,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from apps.accounts.tenancy import scope_to_user
 from apps.common.caches import process_cache
+from apps.common.figure_cache import FigureBlob, figure_blob
 
 from .engine.model import line_rating_mva
 from .engine.ratings import Reading, branch_reading, bus_reading, worst
@@ -229,3 +230,10 @@ def element_labels(network: Network, keys: list[tuple[str, int]]) -> dict[tuple[
             vmin, vmax = site_lo if site_lo is not None else vmin, site_hi if site_hi is not None else vmax
             out[("bus", idx)] = {"feeder": feeder or "", "limit": f"band {vmin:.2f}–{vmax:.2f} pu"}
     return out
+
+
+def network_figure_blob(*, network: Network) -> FigureBlob:
+    """The network's topology figure JSON, built once per network revision (Django cache)."""
+    from .figures import network_figure
+
+    return figure_blob(key=f"network:{network.pk}:r{network.revision}", build=lambda: network_figure(network))

@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.accounts.permissions import IsDsoStaff
+from apps.common.figure_cache import figure_blob, figure_response
 
 from .filters import StudyRunFilterSet
 from .models import StudyRun
@@ -88,7 +89,8 @@ class StudyRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         draw = study_kind(run.kind).figure
         if draw is None or run.state != StudyRun.State.SUCCEEDED:
             return Response({"detail": "This study has no figure to show."}, status=404)
-        return Response(draw(run))
+        # A finished run's result never changes: its figure is built once and cached.
+        return figure_response(request, figure_blob(key=f"study:{run.pk}", build=lambda: draw(run)), immutable=True)
 
     @extend_schema(request=None, responses={200: StudyRunSerializer, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])

@@ -69,10 +69,12 @@ def study_run_create(*, kind: str, network=None, parameters: dict | None = None,
 def study_run_dispatch(*, run_id: int) -> bool:
     """Hand a queued study to the broker and note when. Never raises: a broker outage leaves it
     for the sweep. Returns whether the broker took it."""
+    from .background import study_run_in_background
     from .tasks import run_study  # tasks import services
 
     try:
-        run_study.delay(run_id)
+        if not study_run_in_background(run_id=run_id):  # embedded: off the request thread
+            run_study.delay(run_id)
     except Exception as exc:  # noqa: BLE001 - any broker failure; the sweep retries
         log.warning("broker unavailable (%s: %s): study %s stays queued until the sweep sends it",
                     exc.__class__.__name__, exc, run_id)

@@ -105,6 +105,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web, worker and beat share one file: wait for a writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif env_bool("DB_POOL", True):
+    # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
+    # pile up one per thread until PostgreSQL refuses more ("too many clients"). A small pool per
+    # process (psycopg_pool) hands connections back at the end of each request instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": int(os.environ.get("DB_POOL_MAX", 8)), "timeout": 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -159,10 +166,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DSO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# DSO_STATIC_MANIFEST=1 (scripts/run.sh in production shape, and production): static files are
+# collected with content hashes and pre-compressed (gzip; brotli when installed), and whitenoise
+# serves them with far-future cache headers. Without it they are served from the source tree.
+STATIC_MANIFEST = env_bool("DSO_STATIC_MANIFEST", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # pandapower JSON of a big network
 
@@ -232,6 +244,16 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Django cache: figure JSON built once per network revision or study result (apps.common.
+# figure_cache), shared by every web process through Redis; process memory when embedded.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "dso-cache", "TIMEOUT": 6 * 3600}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dso",
+                          "OPTIONS": {"MAX_ENTRIES": 200}}}
+FIGURE_CACHE_SECONDS = int(os.environ.get("FIGURE_CACHE_SECONDS", 6 * 3600))
+
 # Studies complete exactly once (apps/studies/services.py): each running study beats every
 # STUDY_HEARTBEAT_SECONDS; the reaper (beat, every STUDY_REAP_SECONDS, and at worker start)
 # requeues one silent for STUDY_STALE_SECONDS, failing it after STUDY_MAX_ATTEMPTS; it also sends
@@ -243,6 +265,10 @@ STUDY_REAP_SECONDS = float(os.environ.get("STUDY_REAP_SECONDS", 30))
 STUDY_MAX_ATTEMPTS = int(os.environ.get("STUDY_MAX_ATTEMPTS", 3))
 STUDY_DISPATCH_GRACE_SECONDS = float(os.environ.get("STUDY_DISPATCH_GRACE_SECONDS", 10))
 STUDY_REDISPATCH_SECONDS = float(os.environ.get("STUDY_REDISPATCH_SECONDS", 15 * 60))
+# Embedded (no broker): a study queued by a request runs on a small in-process thread pool, off
+# the request thread, and its progress arrives live (apps/studies/background.py).
+STUDY_EMBEDDED_BACKGROUND = env_bool("STUDY_EMBEDDED_BACKGROUND", True)
+STUDY_EMBEDDED_THREADS = int(os.environ.get("STUDY_EMBEDDED_THREADS", 2))
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

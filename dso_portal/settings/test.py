@@ -2,7 +2,7 @@
 from .base import *  # noqa: F401,F403
 import os
 
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, VAR_DIR, env_bool
 
 SECRET_KEY = "test-key"
 DEBUG = False
@@ -18,3 +18,9 @@ WHITENOISE_USE_FINDERS = True
 # running worker never picks up a test's task (and vice versa).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("CELERY_QUEUE", f"tests-{os.getpid()}")
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # no connection outlives a test (the test DB is dropped at the end)
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # nor a pool (base turns one on for PostgreSQL)
+# Process memory even when REDIS_URL is set: tests clear the cache between them (tests/conftest.py),
+# which on Redis would flush the database the channel layer and broker use too.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+# Studies run inline in tests (a test's server child may turn the embedded pool on: tests/studies).
+STUDY_EMBEDDED_BACKGROUND = env_bool("STUDY_EMBEDDED_BACKGROUND", False)

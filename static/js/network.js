@@ -2,16 +2,49 @@
 (function () {
   const el = document.getElementById("network-figure");
   const networkId = parseInt(el.dataset.network, 10);
-  const figures = {
-    topology: JSON.parse(document.getElementById("figure-topology").textContent),
-    snapshot: JSON.parse(document.getElementById("figure-snapshot").textContent),
-  };
+  // Figures are fetched lazily (built once per network revision or study result and cached on
+  // the server), not inlined in the page: the HTML stays small and paints at once.
+  const figures = { topology: null, snapshot: null };
+  const urls = { topology: el.dataset.topologyUrl, snapshot: el.dataset.snapshotUrl };
+  const loading = {};
   const config = { responsive: true, displaylogo: false };
   let view = "topology";
+  // ?feeder=<id>: the page opens zoomed to that feeder's box; the cached figures are the whole
+  // network, so the zoom is applied here (as apps.grid.figures.figure_zoomed does on the server).
+  const zoomEl = document.getElementById("figure-zoom");
+  const zoom = zoomEl ? JSON.parse(zoomEl.textContent) : null;
+  function zoomed(fig) {
+    if (!zoom || !fig) return fig;
+    const layout = { ...fig.layout };
+    layout.xaxis = { ...(layout.xaxis || {}), range: zoom.x, autorange: false };
+    layout.yaxis = { ...(layout.yaxis || {}), range: zoom.y, autorange: false };
+    return { ...fig, layout };
+  }
 
+  function loadFigure(name) {
+    if (figures[name]) return Promise.resolve(figures[name]);
+    if (!urls[name]) return Promise.resolve(null);
+    if (!loading[name]) {
+      loading[name] = fetch(urls[name], { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`figure ${r.status}`))))
+        .then((fig) => { figures[name] = zoomed(fig); return figures[name]; })
+        .finally(() => { delete loading[name]; });
+    }
+    return loading[name];
+  }
+
+  let drawn = Promise.resolve();  // settles once the figure last asked for is drawn
   function draw() {
-    const fig = figures[view] || figures.topology;
-    Plotly.react(el, fig.data, fig.layout, config);
+    const wanted = figures[view] ? view : (urls[view] ? view : "topology");
+    drawn = loadFigure(wanted).then((fig) => {
+      if (!fig || (view !== wanted && figures[view])) return;
+      el.querySelector(".figure-loading")?.remove();
+      el.removeAttribute("aria-busy");
+      Plotly.react(el, fig.data, fig.layout, config);
+    }).catch(() => {
+      const note = el.querySelector(".figure-loading");
+      if (note) note.textContent = "The network figure could not be loaded; reload the page to try again.";
+    });
   }
 
   document.querySelectorAll(".tab").forEach((tab) => {
@@ -51,7 +84,8 @@
       fetch(`/api/v1/studies/${event.payload.id}/figure/`, { credentials: "same-origin", headers: { "X-Background-Refresh": "1" } })
         .then((r) => r.json())
         .then((fig) => {
-          figures.snapshot = fig;
+          figures.snapshot = zoomed(fig);
+          urls.snapshot = `/api/v1/studies/${event.payload.id}/figure/`;
           const tab = document.querySelector('.tab[data-view="snapshot"]');
           tab.disabled = false;
           tab.click();
@@ -68,14 +102,17 @@
   document.querySelectorAll(".worst-item[data-x]").forEach((item) => {
     item.addEventListener("click", () => {
       const x = parseFloat(item.dataset.x), y = parseFloat(item.dataset.y);
-      const full = el.layout.xaxis.range, half = Math.max(Math.abs(full[1] - full[0]) / 20, 1e-4);
       document.querySelectorAll(".worst-item").forEach((i) => i.classList.toggle("active", i === item));
       const tab = document.querySelector('.tab[data-view="snapshot"]');
       if (view !== "snapshot" && tab && !tab.disabled) tab.click();
-      Plotly.relayout(el, {
-        "xaxis.range": [x - half, x + half], "yaxis.range": [y - half / 1.6, y + half / 1.6],
-        shapes: [{ type: "circle", xref: "x", yref: "y", x0: x - half / 10, x1: x + half / 10,
-                   y0: y - half / 16, y1: y + half / 16, line: { color: "#c62828", width: 3 } }],
+      // The power flow figure is fetched on first use: zoom once it is drawn, not before.
+      drawn.then(() => {
+        const full = el.layout.xaxis.range, half = Math.max(Math.abs(full[1] - full[0]) / 20, 1e-4);
+        Plotly.relayout(el, {
+          "xaxis.range": [x - half, x + half], "yaxis.range": [y - half / 1.6, y + half / 1.6],
+          shapes: [{ type: "circle", xref: "x", yref: "y", x0: x - half / 10, x1: x + half / 10,
+                     y0: y - half / 16, y1: y + half / 16, line: { color: "#c62828", width: 3 } }],
+        });
       });
     });
   });

@@ -51,8 +51,9 @@ def test_hovering_a_line_names_it(mv_network, operator, eager_tasks, browser):
         page.select_option("#feeder-select", str(feeder.pk))  # reloads zoomed to the feeder
         page.wait_for_url(f"**/?feeder={feeder.pk}", timeout=30_000)
         page.wait_for_selector("#network-figure .main-svg", timeout=30_000)
-        lines = page.evaluate("""() => JSON.parse(document.getElementById("figure-topology").textContent)
-                                 .data.find((t) => t.name === "Lines")""")
+        # the figure as drawn (fetched from its cached endpoint, not inlined in the page)
+        lines = page.evaluate("""() => document.getElementById("network-figure").data
+                                 .find((t) => t.name === "Lines")""")
         # the feeder's longest line: its middle is clear of the buses and DER at its ends
         longest = max(Line.objects.filter(feeder=feeder).select_related("from_bus", "to_bus"),
                       key=lambda line: math.dist((line.from_bus.x, line.from_bus.y), (line.to_bus.x, line.to_bus.y)))

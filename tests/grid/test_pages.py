@@ -27,7 +27,11 @@ def test_operator_home_shows_the_network(client, operator, mv_network):
     response = client.get("/", follow=True)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "MV rural" in page and 'id="figure-topology"' in page and "/static/vendor/plotly.min.js" in page
+    assert "MV rural" in page and "/static/vendor/plotly.min.js" in page
+    # The figure is fetched by the page, not inlined (apps.common.figure_cache).
+    network = response.context["network"]
+    assert f'data-topology-url="/api/v1/networks/{network.pk}/figure/?revision={network.revision}"' in page
+    assert '"data": [' not in page and '"type": "scatter' not in page
     assertInHTML('<div class="kpi"><b>99</b><span>buses</span></div>', page)
 
 
