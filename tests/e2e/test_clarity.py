@@ -12,17 +12,10 @@ from django.conf import settings
 
 from apps.grid.study_kinds import SNAPSHOT
 from apps.studies.models import StudyRun
+from tests.e2e.browsing import login
 from tests.servers import ARTIFACTS, celery_worker, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_selector(".mainnav")
 
 
 def run_eagerly(fn, **kwargs):

@@ -9,16 +9,10 @@ import pytest
 from django.conf import settings
 
 from apps.grid.models import DERAsset, Premise
+from tests.e2e.browsing import login
 from tests.servers import ARTIFACTS, celery_worker, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
 
 
 def test_operator_sees_network_and_runs_a_snapshot(browser, mv_network, operator):
@@ -154,10 +148,7 @@ def test_engineer_issues_a_forecast_and_sees_bands_and_accuracy(browser, mv_netw
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", "eng")
-        page.fill("input[name=password]", "pw")
-        page.click("button[type=submit]")
+        login(page, base, "eng")
         page.goto(f"{base}/forecasting/")
         page.click("#backfill")  # issue past forecasts and score them
         page.wait_for_selector("#forecast-figure .main-svg", timeout=60_000)

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from tests.e2e.browsing import login
 from tests.servers import ARTIFACTS, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,10 +30,7 @@ def test_operator_home_first_paint(browser, mv_network, operator):
         page = browser.new_page(viewport={"width": 1500, "height": 950})
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", "op")
-        page.fill("input[name=password]", "pw")
-        page.click("button[type=submit]")
+        login(page, base, "op")
         page.wait_for_selector("#network-figure .main-svg", timeout=60_000)
         loads = {}
         for label in ("cold", "warm"):

@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 
 from apps.grid.models import Feeder, Line
+from tests.e2e.browsing import login
 from tests.servers import ARTIFACTS, daphne_server
 
-from .test_control_room import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
