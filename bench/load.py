@@ -155,6 +155,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
             f"/api/v1/anm/alarms/?network={network}&state=active", "/api/v1/events/?limit=50",
             "/api/v1/forecasting/runs/?limit=20"]
     samples: dict[str, list[float]] = {"page": [], "api": []}
+    by_path: dict[str, list[float]] = {}  # which reads dominate a percentile
     errors: list[str] = []
     html_kb: list[float] = []
     start = time.monotonic()
@@ -174,6 +175,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
         counted["all"] += 1
         if t0 >= measure_from and t1 <= stop_at + 30:
             samples[kind].append((t1 - t0) * 1000)
+            by_path.setdefault(re.sub(r"/\d+/", "/<id>/", path.split("?")[0]), []).append((t1 - t0) * 1000)
             counted["n"] += 1
             if not ok:
                 errors.append(f"{status} {path}")
@@ -207,7 +209,7 @@ async def run_load(base: str, keys: list[str], network: int, seconds: float, thi
 
     await asyncio.gather(*(operator(key, i) for i, key in enumerate(keys)))
     elapsed = max(time.monotonic() - measure_from, 1e-9)
-    return {"samples": samples, "errors": errors, "html_kb": html_kb[0] if html_kb else float("nan"),
+    return {"samples": samples, "by_path": by_path, "errors": errors, "html_kb": html_kb[0] if html_kb else float("nan"),
             "rps": counted["n"] / min(elapsed, seconds + 30), "all_requests": counted["all"]}
 
 
@@ -263,6 +265,8 @@ def main() -> int:
     if errors:
         print("# errors (first 10):", errors[:10])
     print(f"# requests: pages={len(pages)} api={len(apis)}; total {time.monotonic() - started:.0f} s")
+    for path, times in sorted(result["by_path"].items(), key=lambda kv: -percentile(kv[1], 95)):
+        print(f"#   p95 {percentile(times, 95):6.0f} ms  p50 {percentile(times, 50):5.0f} ms  n={len(times):5d}  {path}")
     print(f"RESULT p95_page_ms={percentile(pages, 95):.0f} p95_api_ms={percentile(apis, 95):.0f} "
           f"errors={len(errors)} rps={result['rps']:.1f} html_kb={result['html_kb']:.1f} "
           f"p50_page_ms={percentile(pages, 50):.0f} p50_api_ms={percentile(apis, 50):.0f} "
