@@ -12,7 +12,7 @@ from django.conf import settings
 
 from apps.grid.study_kinds import SNAPSHOT
 from apps.studies.models import StudyRun
-from tests.e2e.browsing import login
+from tests.e2e.browsing import login, signed_in_page
 from tests.servers import ARTIFACTS, celery_worker, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,10 +35,7 @@ def test_snapshot_panel_updates_live_after_run_snapshot(browser, mv_network, ope
 
     worker = celery_worker() if settings.REDIS_URL else contextlib.nullcontext()
     with daphne_server() as base, worker:
-        page = browser.new_page(viewport={"width": 1500, "height": 950})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "op")
+        page, errors = signed_in_page(browser, base, "op")
         page.wait_for_selector("#network-figure .main-svg", timeout=30_000)
         assert page.inner_text("#snapshot-panel").strip() == "No snapshot yet."
         page.wait_for_selector("#live-status.on", timeout=15_000)

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from apps.grid.models import DERAsset, Premise
-from tests.e2e.browsing import login
+from tests.e2e.browsing import login, signed_in_page
 from tests.servers import ARTIFACTS, celery_worker, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,10 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_operator_sees_network_and_runs_a_snapshot(browser, mv_network, operator):
     worker = celery_worker() if settings.REDIS_URL else contextlib.nullcontext()
     with daphne_server() as base, worker:
-        page = browser.new_page(viewport={"width": 1500, "height": 950})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "op")
+        page, errors = signed_in_page(browser, base, "op")
         page.wait_for_selector("#network-figure .main-svg", timeout=30_000)
         assert page.locator("#network-figure .legendtext", has_text="Wind (6)").count() == 1
         page.wait_for_selector("#live-status.on", timeout=15_000)
@@ -84,10 +81,7 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
         "name": "Elm Close secondary"}, members=[{"element": "trafo", "pp_index": 999, "name": "Elm Close secondary"}],
         relief_mw=[0.05], headroom_mw=[0.02], coverable=False, severity="medium")
     with daphne_server() as base:
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "op")
+        page, errors = signed_in_page(browser, base, "op", width=1500, height=1000)
         page.goto(f"{base}/anm/networks/{mv_network.pk}/")
         page.wait_for_selector("#heatmap .main-svg", timeout=30_000)
         page.wait_for_selector("#timeline .main-svg")
@@ -145,10 +139,7 @@ def test_operator_sees_projection_heatmap_and_acknowledges_an_alarm(browser, mv_
 
 def test_engineer_issues_a_forecast_and_sees_bands_and_accuracy(browser, mv_network, engineer):
     with daphne_server() as base:
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "eng")
+        page, errors = signed_in_page(browser, base, "eng", width=1500, height=1000)
         page.goto(f"{base}/forecasting/")
         page.click("#backfill")  # issue past forecasts and score them
         page.wait_for_selector("#forecast-figure .main-svg", timeout=60_000)

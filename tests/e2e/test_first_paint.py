@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.e2e.browsing import login
+from tests.e2e.browsing import signed_in_page
 from tests.servers import ARTIFACTS, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,10 +27,7 @@ PAINT = """() => {
 
 def test_operator_home_first_paint(browser, mv_network, operator):
     with daphne_server() as base:
-        page = browser.new_page(viewport={"width": 1500, "height": 950})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "op")
+        page, errors = signed_in_page(browser, base, "op")
         page.wait_for_selector("#network-figure .main-svg", timeout=60_000)
         loads = {}
         for label in ("cold", "warm"):

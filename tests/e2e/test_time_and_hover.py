@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from apps.grid.models import Feeder, Line
-from tests.e2e.browsing import login
+from tests.e2e.browsing import login, signed_in_page
 from tests.servers import ARTIFACTS, daphne_server
 
 
@@ -43,10 +43,7 @@ def test_hovering_a_line_names_it(mv_network, operator, eager_tasks, browser):
     study_run_create(kind="snapshot", network=mv_network, requested_by=operator)
     feeder = Feeder.objects.get(network=mv_network, name="MV1.101 busbar1.1 F1")
     with daphne_server() as base:
-        page = browser.new_page(viewport={"width": 1500, "height": 1300})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "op")
+        page, errors = signed_in_page(browser, base, "op", width=1500, height=1300)
         page.wait_for_selector("#network-figure .main-svg", timeout=30_000)
         page.select_option("#feeder-select", str(feeder.pk))  # reloads zoomed to the feeder
         page.wait_for_url(f"**/?feeder={feeder.pk}", timeout=30_000)

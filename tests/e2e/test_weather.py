@@ -11,7 +11,7 @@ import requests
 from apps.controlroom.demo import demo_weather_zone
 from apps.forecasting.services import forecast_run_issue
 from tests.forecasting.test_weather_http import quarter_hour_now, weather_rows
-from tests.e2e.browsing import login
+from tests.e2e.browsing import signed_in_page
 from tests.servers import ARTIFACTS, daphne_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -34,10 +34,7 @@ def test_weather_upload_through_the_api_shows_on_the_forecasts_page(browser, mv_
             "zone": zone.pk, "issued_at": issued.isoformat(), "source": "e2e-met", "rows": rows})
         assert response.status_code == 201, response.text
 
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        login(page, base, "eng")
+        page, errors = signed_in_page(browser, base, "eng", width=1500, height=1000)
         page.goto(f"{base}/forecasting/?network={mv_network.pk}")
         page.wait_for_selector("#weather-figure[data-drawn='1'] .main-svg", timeout=30_000)
         legend = page.locator("#weather-figure .legendtext")
