@@ -103,8 +103,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Web, worker and beat share one file: wait for a writer instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web, worker, beat and the embedded study threads share one file: wait for a writer instead of
+    # failing at once. IMMEDIATE takes the write lock when a transaction begins; a deferred one that
+    # read first and then writes cannot wait (SQLite answers "database is locked" at once).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 elif env_bool("DB_POOL", True):
     # Under ASGI every request runs its sync code on a thread of its own, so persistent connections
     # pile up one per thread until PostgreSQL refuses more ("too many clients"). A small pool per
